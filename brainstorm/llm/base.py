@@ -1,0 +1,120 @@
+"""The small protocol every backend implements, and the errors a person may meet.
+
+Nothing here imports a client library: the core and the CLI's fast paths depend on this module
+only, and each backend imports its own client when it is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from brainstorm.models import GenerationStats
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    size: int | None = None
+    parameter_size: str | None = None
+    quantization: str | None = None
+    family: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One piece of a streamed reply. The last chunk has `done=True` and the stats."""
+
+    text: str
+    done: bool = False
+    stats: GenerationStats | None = None
+
+
+@dataclass(frozen=True)
+class PullProgress:
+    status: str
+    total: int | None = None
+    completed: int | None = None
+    digest: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: list[Message]
+    options: dict[str, Any] = field(default_factory=dict)
+    # A JSON schema asks the backend for structured output matching it.
+    format: dict[str, Any] | None = None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A source of model replies. Cancelling means closing the stream (or cancelling its task):
+    implementations must stop the underlying request when that happens."""
+
+    name: str
+
+    @property
+    def location(self) -> str:
+        """Where the backend runs, for messages (a host URL, a model file)."""
+        ...
+
+    async def list_models(self) -> list[ModelInfo]: ...
+
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[Chunk]: ...
+
+    def pull(self, model: str) -> AsyncIterator[PullProgress]: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class BackendError(Exception):
+    """A failure worded for a person: one sentence, plus a hint of what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class BackendUnavailable(BackendError):
+    """The server is not running or cannot be reached."""
+
+    exit_code = 3
+
+
+class ModelNotFound(BackendError):
+    exit_code = 3
+
+    def __init__(self, model: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.model = model
+
+
+class ServerError(BackendError):
+    """The server answered with an error status or an error inside the stream."""
+
+    def __init__(self, message: str, hint: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class StreamInterrupted(BackendError):
+    """The reply stopped before it was complete (connection cut, read time-out)."""

@@ -1,0 +1,376 @@
+"""Session events and the state they replay into.
+
+A session file is an append-only log of the events below (one JSON object per line). The
+session's state is never stored: it is what `Session.apply` makes of the events, in order.
+That keeps the model's original text and every human revision, forever.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+SCHEMA_VERSION = 1
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Author(StrEnum):
+    MODEL = "model"
+    HUMAN = "human"
+
+
+class GenerationStats(BaseModel):
+    """Timing figures from the backend's final chunk (durations in nanoseconds, as Ollama sends)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    total_duration: int | None = None
+    load_duration: int | None = None
+    prompt_eval_count: int | None = None
+    prompt_eval_duration: int | None = None
+    eval_count: int | None = None
+    eval_duration: int | None = None
+    done_reason: str | None = None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if not self.eval_count or not self.eval_duration:
+            return None
+        return self.eval_count / (self.eval_duration / 1e9)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    seq: int = 0  # assigned by the writer
+    at: datetime = Field(default_factory=utc_now)
+
+
+class SessionCreated(_Event):
+    type: Literal["session_created"] = "session_created"
+    schema_version: int = Field(default=SCHEMA_VERSION, alias="schema")
+    session_id: str
+    topic: str
+    technique: str | None = None
+    model: str | None = None
+    human_first: bool = False
+
+
+class PromptSent(_Event):
+    type: Literal["prompt_sent"] = "prompt_sent"
+    prompt_id: str
+    prompt: str
+    technique: str | None = None
+    model: str
+    backend: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    structured: bool = False
+    # A follow-up on one idea ("expand", "variations", "critique") names that idea.
+    parent_idea: int | None = None
+    follow_up: str | None = None
+    # Scripted batches mark their prompts so `--resume` can skip what already finished.
+    batch_key: str | None = None
+    # Human-first rounds keep model ideas hidden until the person reveals them.
+    hidden: bool = False
+
+
+class IdeaDrafted(_Event):
+    """Text the model wrote. Never changed afterwards: revisions are separate events."""
+
+    type: Literal["idea_drafted"] = "idea_drafted"
+    idea: int
+    prompt_id: str | None = None
+    title: str | None = None
+    text: str
+    model: str
+    backend: str
+    technique: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    stats: GenerationStats | None = None
+    incomplete: bool = False
+    hidden: bool = False
+
+
+class IdeaAdded(_Event):
+    """An idea the person wrote themselves."""
+
+    type: Literal["idea_added"] = "idea_added"
+    idea: int
+    title: str | None = None
+    text: str
+
+
+class IdeaRevised(_Event):
+    type: Literal["idea_revised"] = "idea_revised"
+    idea: int
+    text: str
+    title: str | None = None
+
+
+class IdeaStatusChanged(_Event):
+    type: Literal["idea_status"] = "idea_status"
+    idea: int
+    status: Status
+
+
+class GenerationCompleted(_Event):
+    type: Literal["generation_completed"] = "generation_completed"
+    prompt_id: str
+    ideas: list[int] = Field(default_factory=list)
+    stats: GenerationStats | None = None
+
+
+class GenerationFailed(_Event):
+    """A reply that failed or was cut off. Whatever text arrived is kept as incomplete drafts."""
+
+    type: Literal["generation_failed"] = "generation_failed"
+    prompt_id: str
+    reason: str
+    cancelled: bool = False
+    ideas: list[int] = Field(default_factory=list)
+
+
+class IdeasRevealed(_Event):
+    type: Literal["ideas_revealed"] = "ideas_revealed"
+
+
+class Note(_Event):
+    type: Literal["note"] = "note"
+    text: str
+
+
+class TornLineSkipped(_Event):
+    """Written by the next writer after a crash left a half-written line, so readers can skip it
+    knowingly instead of failing on it (the file itself is never rewritten)."""
+
+    type: Literal["torn_line_skipped"] = "torn_line_skipped"
+    line: int
+
+
+Event = Annotated[
+    SessionCreated
+    | PromptSent
+    | IdeaDrafted
+    | IdeaAdded
+    | IdeaRevised
+    | IdeaStatusChanged
+    | GenerationCompleted
+    | GenerationFailed
+    | IdeasRevealed
+    | Note
+    | TornLineSkipped,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def event_to_json(event: _Event) -> str:
+    return event.model_dump_json(by_alias=True, exclude_none=True)
+
+
+# --- state ------------------------------------------------------------------------------------
+
+
+class Revision(BaseModel):
+    text: str
+    at: datetime
+
+
+class StatusChange(BaseModel):
+    status: Status
+    at: datetime
+
+
+class Idea(BaseModel):
+    id: int
+    author: Author
+    text: str
+    title: str | None = None
+    original: str | None = None  # the model's text; None for ideas a person wrote
+    original_title: str | None = None
+    status: Status = Status.DRAFT
+    model: str | None = None
+    backend: str | None = None
+    technique: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    stats: GenerationStats | None = None
+    prompt_id: str | None = None
+    incomplete: bool = False
+    hidden: bool = False
+    created_at: datetime
+    revisions: list[Revision] = Field(default_factory=list)
+    status_history: list[StatusChange] = Field(default_factory=list)
+
+    @property
+    def revision_count(self) -> int:
+        return len(self.revisions)
+
+    @property
+    def edited(self) -> bool:
+        return bool(self.revisions)
+
+    @property
+    def accepted_as_is(self) -> bool:
+        return self.status is Status.ACCEPTED and not self.revisions
+
+    @property
+    def source(self) -> str:
+        """Who wrote the first text: the backend/model for model ideas, 'you' for human ones."""
+        if self.author is Author.HUMAN:
+            return "human"
+        return f"{self.backend}:{self.model}" if self.backend else (self.model or "model")
+
+
+class PromptRecord(BaseModel):
+    id: str
+    prompt: str
+    technique: str | None
+    model: str
+    backend: str
+    options: dict[str, Any]
+    at: datetime
+    parent_idea: int | None = None
+    follow_up: str | None = None
+    batch_key: str | None = None
+    outcome: Literal["pending", "completed", "failed", "cancelled"] = "pending"
+    reason: str | None = None
+    ideas: list[int] = Field(default_factory=list)
+
+
+class Session(BaseModel):
+    id: str
+    topic: str
+    technique: str | None = None
+    model: str | None = None
+    human_first: bool = False
+    created_at: datetime
+    updated_at: datetime
+    ideas: dict[int, Idea] = Field(default_factory=dict)
+    prompts: dict[str, PromptRecord] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    last_seq: int = 0
+    revealed: bool = True
+
+    @classmethod
+    def from_created(cls, event: SessionCreated) -> Session:
+        return cls(
+            id=event.session_id,
+            topic=event.topic,
+            technique=event.technique,
+            model=event.model,
+            human_first=event.human_first,
+            created_at=event.at,
+            updated_at=event.at,
+            last_seq=event.seq,
+            revealed=not event.human_first,
+        )
+
+    @property
+    def next_idea_id(self) -> int:
+        return max(self.ideas, default=0) + 1
+
+    def visible_ideas(self) -> list[Idea]:
+        return [i for i in self.ideas.values() if not i.hidden or self.revealed]
+
+    def count_by_status(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for idea in self.ideas.values():
+            counts[idea.status.value] += 1
+        return counts
+
+    def idea(self, idea_id: int) -> Idea:
+        try:
+            return self.ideas[idea_id]
+        except KeyError:
+            raise KeyError(f"session {self.id} has no idea #{idea_id}") from None
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the state. Events arrive in file order."""
+        self.last_seq = event.seq
+        self.updated_at = event.at
+        match event:
+            case SessionCreated():
+                pass  # only ever first; handled by from_created
+            case PromptSent():
+                self.prompts[event.prompt_id] = PromptRecord(
+                    id=event.prompt_id,
+                    prompt=event.prompt,
+                    technique=event.technique,
+                    model=event.model,
+                    backend=event.backend,
+                    options=event.options,
+                    at=event.at,
+                    parent_idea=event.parent_idea,
+                    follow_up=event.follow_up,
+                    batch_key=event.batch_key,
+                )
+            case IdeaDrafted():
+                self.ideas[event.idea] = Idea(
+                    id=event.idea,
+                    author=Author.MODEL,
+                    text=event.text,
+                    title=event.title,
+                    original=event.text,
+                    original_title=event.title,
+                    model=event.model,
+                    backend=event.backend,
+                    technique=event.technique,
+                    options=event.options,
+                    stats=event.stats,
+                    prompt_id=event.prompt_id,
+                    incomplete=event.incomplete,
+                    hidden=event.hidden,
+                    created_at=event.at,
+                )
+            case IdeaAdded():
+                self.ideas[event.idea] = Idea(
+                    id=event.idea,
+                    author=Author.HUMAN,
+                    text=event.text,
+                    title=event.title,
+                    created_at=event.at,
+                )
+            case IdeaRevised():
+                idea = self.idea(event.idea)
+                idea.text = event.text
+                if event.title is not None:
+                    idea.title = event.title
+                idea.revisions.append(Revision(text=event.text, at=event.at))
+            case IdeaStatusChanged():
+                idea = self.idea(event.idea)
+                idea.status = event.status
+                idea.status_history.append(StatusChange(status=event.status, at=event.at))
+            case GenerationCompleted():
+                record = self.prompts.get(event.prompt_id)
+                if record is not None:
+                    record.outcome = "completed"
+                    record.ideas = list(event.ideas)
+            case GenerationFailed():
+                record = self.prompts.get(event.prompt_id)
+                if record is not None:
+                    record.outcome = "cancelled" if event.cancelled else "failed"
+                    record.reason = event.reason
+                    record.ideas = list(event.ideas)
+            case IdeasRevealed():
+                self.revealed = True
+                for idea in self.ideas.values():
+                    idea.hidden = False
+            case Note():
+                self.notes.append(event.text)
+            case TornLineSkipped():
+                pass
