@@ -226,7 +226,8 @@ class Idea(BaseModel):
 
     @property
     def accepted_as_is(self) -> bool:
-        return self.status is Status.ACCEPTED and not self.revisions
+        """A model draft accepted without any edit."""
+        return self.author is Author.MODEL and self.status is Status.ACCEPTED and not self.revisions
 
     @property
     def source(self) -> str:
@@ -343,6 +344,8 @@ class Session(BaseModel):
                     author=Author.HUMAN,
                     text=event.text,
                     title=event.title,
+                    # The person wrote it, which is already a decision; they may reject it later.
+                    status=Status.ACCEPTED,
                     created_at=event.at,
                 )
             case IdeaRevised():

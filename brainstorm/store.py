@@ -237,7 +237,7 @@ class SessionStore:
         if not topic.strip():
             raise StoreError("a session needs a topic")
         self.root.mkdir(parents=True, exist_ok=True)
-        session_id = validate_session_name(name) if name else new_session_id(topic)
+        session_id = new_session_id(topic) if name is None else validate_session_name(name)
         path = self.path_for(session_id)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)

@@ -1,0 +1,74 @@
+"""Settings: command-line flags > environment > config file > defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+BackendChoice = Literal["auto", "ollama", "embedded"]
+
+DEFAULT_MODEL = "llama3.2"
+
+ENV_VARS: dict[str, str] = {
+    "sessions_dir": "BRAINSTORM_SESSIONS_DIR",
+    "host": "OLLAMA_HOST",
+    "model": "BRAINSTORM_MODEL",
+    "backend": "BRAINSTORM_BACKEND",
+    "technique": "BRAINSTORM_TECHNIQUE",
+}
+
+
+class ConfigError(Exception):
+    pass
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sessions_dir: Path = Path("sessions")
+    host: str | None = None  # None: the ollama client's own default (OLLAMA_HOST or localhost)
+    model: str = DEFAULT_MODEL
+    backend: BackendChoice = "auto"
+    technique: str = "open"
+    # Seconds to wait for the first byte of a reply; a loading model can take a while.
+    timeout: float | None = None
+    theme: str = "textual-dark"
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("BRAINSTORM_CONFIG")
+    if explicit:
+        return Path(explicit)
+    from platformdirs import user_config_path
+
+    return user_config_path("brainstorm") / "config.toml"
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read config file {path}: {error}") from None
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Merge the sources. `flags` holds command-line values; None means "not given"."""
+    values: dict[str, Any] = _read_config_file(config_path())
+    for field, env_var in ENV_VARS.items():
+        if os.environ.get(env_var):
+            values[field] = os.environ[env_var]
+    values.update({key: value for key, value in flags.items() if value is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigError(f"invalid settings ({problems})") from None

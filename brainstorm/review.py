@@ -1,0 +1,57 @@
+"""A person's decisions on ideas: edit, accept, reject, reopen, add. The CLI and the TUI both
+call these, so both record exactly the same events."""
+
+from __future__ import annotations
+
+from brainstorm.models import Idea, IdeaAdded, IdeaRevised, IdeaStatusChanged, Status
+from brainstorm.store import SessionWriter, StoreError
+
+
+class ReviewError(StoreError):
+    pass
+
+
+def parse_idea_ref(ref: str) -> int:
+    """Idea ids as `show` prints them: `3` or `#3`."""
+    cleaned = ref.strip().removeprefix("#")
+    if not cleaned.isdigit() or int(cleaned) < 1:
+        raise ReviewError(f"{ref!r} is not an idea id (use the number `show` prints, like 3)")
+    return int(cleaned)
+
+
+def _existing(writer: SessionWriter, idea_id: int) -> Idea:
+    idea = writer.session.ideas.get(idea_id)
+    if idea is None:
+        raise ReviewError(f"session {writer.session_id} has no idea #{idea_id}")
+    return idea
+
+
+def edit(writer: SessionWriter, idea_id: int, text: str, title: str | None = None) -> bool:
+    """Record a revision. Returns False (and records nothing) when nothing changed."""
+    idea = _existing(writer, idea_id)
+    text = text.strip()
+    if not text:
+        raise ReviewError("an idea cannot be empty: reject it instead")
+    if text == idea.text and (title is None or title == idea.title):
+        return False
+    writer.append(IdeaRevised(idea=idea_id, text=text, title=title))
+    return True
+
+
+def set_status(writer: SessionWriter, idea_id: int, status: Status) -> bool:
+    """Returns False (and records nothing) when the idea already has that status."""
+    idea = _existing(writer, idea_id)
+    if idea.status is status:
+        return False
+    writer.append(IdeaStatusChanged(idea=idea_id, status=status))
+    return True
+
+
+def add(writer: SessionWriter, text: str, title: str | None = None) -> Idea:
+    """An idea written by the person: theirs from the start, never a draft of the model's."""
+    text = text.strip()
+    if not text:
+        raise ReviewError("an idea cannot be empty")
+    (idea_id,) = writer.allocate_idea_ids(1)
+    writer.append(IdeaAdded(idea=idea_id, text=text, title=title))
+    return writer.session.ideas[idea_id]
