@@ -1,0 +1,3 @@
+from brainstorm.cli import main
+
+main()

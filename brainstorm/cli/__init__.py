@@ -1,0 +1,96 @@
+"""The `brainstorm` command. Thin: parses, calls the core, prints.
+
+Heavy modules (Textual, the ollama client) are imported inside the commands that need them, so
+`brainstorm --help` and the review commands start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brainstorm.cli.common import CliState, fail_on_user_errors, get_state
+
+app = typer.Typer(
+    name="brainstorm",
+    help=(
+        "Brainstorm with a local language model. Every model idea is a DRAFT until you edit,"
+        " accept or reject it; every revision is kept and measured.\n\n"
+        "Run without a command to open the terminal app."
+    ),
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback(invoke_without_command=True)
+def _global_options(
+    ctx: typer.Context,
+    sessions_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--sessions-dir",
+            envvar="BRAINSTORM_SESSIONS_DIR",
+            help="Where session files live. [default: ./sessions]",
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            envvar="OLLAMA_HOST",
+            help="Ollama server, e.g. http://127.0.0.1:11434.",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", envvar="BRAINSTORM_MODEL", help="Model to brainstorm with."),
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            envvar="BRAINSTORM_BACKEND",
+            help="ollama, embedded (offline model) or auto (Ollama when it answers). [default: auto]",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = CliState(
+        flags={"sessions_dir": sessions_dir, "host": host, "model": model, "backend": backend}
+    )
+    if ctx.invoked_subcommand is None:
+        _open_app(ctx)
+
+
+def _open_app(ctx: typer.Context) -> None:
+    with fail_on_user_errors():
+        state = get_state(ctx)
+        try:
+            from brainstorm.tui.app import run_app
+        except ImportError:
+            typer.echo(ctx.get_help())
+            return
+        run_app(state.settings)
+
+
+from brainstorm.cli import models_cmd, review_cmds, session_cmds  # noqa: E402
+
+session_cmds.register(app)
+review_cmds.register(app)
+models_cmd.register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

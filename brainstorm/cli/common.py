@@ -1,0 +1,167 @@
+"""What every command shares: settings, the session store, error reporting, idea rendering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from brainstorm.config import ConfigError, Settings, load_settings
+from brainstorm.ideation import UnknownTechnique
+from brainstorm.llm.base import BackendError
+from brainstorm.models import Author, Idea, Session, Status
+from brainstorm.store import SessionStore, StoreError
+from brainstorm.textsafe import visible
+
+T = TypeVar("T")
+
+# Exit codes (documented in the README).
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BACKEND = 3
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class CliState:
+    flags: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(**self.flags)
+
+    @cached_property
+    def store(self) -> SessionStore:
+        return SessionStore(self.settings.sessions_dir)
+
+
+def get_state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):  # pragma: no cover - set by the callback
+        root.obj = CliState()
+    return root.obj
+
+
+def error(message: str, hint: str | None = None, code: int = EXIT_USER_ERROR) -> NoReturn:
+    line = Text("error: ", style="bold red")
+    line.append(visible(message))
+    stderr.print(line)
+    if hint:
+        stderr.print(Text(visible(hint), style="dim"))
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    line = Text("warning: ", style="yellow")
+    line.append(visible(message))
+    stderr.print(line)
+
+
+@contextmanager
+def fail_on_user_errors() -> Iterator[None]:
+    """Turn the errors a person can meet into one clear line on stderr and an exit code."""
+    try:
+        yield
+    except BackendError as problem:
+        error(problem.message, problem.hint, problem.exit_code)
+    except (StoreError, ConfigError, UnknownTechnique) as problem:
+        error(str(problem))
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+_BADGES: dict[Status, tuple[str, str]] = {
+    Status.DRAFT: ("DRAFT", "bold black on yellow"),
+    Status.ACCEPTED: ("ACCEPTED", "bold black on green"),
+    Status.REJECTED: ("REJECTED", "bold white on red"),
+}
+
+
+def status_label(idea: Idea) -> str:
+    """The words shown for an idea's status, the same in every view."""
+    if idea.author is Author.HUMAN:
+        return "YOURS" if idea.status is Status.ACCEPTED else f"YOURS, {idea.status.value.upper()}"
+    label = _BADGES[idea.status][0]
+    if idea.status is Status.ACCEPTED:
+        label += " as-is" if idea.accepted_as_is else " after edits"
+    elif idea.status is Status.DRAFT and idea.edited:
+        label += " (edited)"
+    return label
+
+
+def render_idea(idea: Idea) -> Text:
+    """One idea for the terminal. Model text goes in as plain Text (never markup) and with its
+    control characters made visible."""
+    style = "bold black on cyan" if idea.author is Author.HUMAN else _BADGES[idea.status][1]
+    line = Text(f"#{idea.id:<3} ", style="bold")
+    line.append(f" {status_label(idea)} ", style=style)
+    if idea.incomplete:
+        line.append(" INCOMPLETE ", style="bold white on magenta")
+    if idea.title:
+        line.append(" ")
+        line.append(visible(idea.title), style="bold")
+    line.append("\n")
+    for text_line in visible(idea.text).splitlines() or [""]:
+        line.append(f"     {text_line}\n")
+    source = "written by you" if idea.author is Author.HUMAN else f"by {idea.source}"
+    details = [source]
+    if idea.technique:
+        details.append(idea.technique)
+    if idea.revisions:
+        details.append(f"{idea.revision_count} revision{'s' * (idea.revision_count != 1)}")
+    line.append(f"     {' · '.join(details)}", style="dim")
+    return line
+
+
+def idea_json(idea: Idea) -> dict[str, Any]:
+    return {
+        "id": idea.id,
+        "status": idea.status.value,
+        "author": idea.author.value,
+        "model": idea.model,
+        "backend": idea.backend,
+        "technique": idea.technique,
+        "title": idea.title,
+        "original": idea.original,
+        "text": idea.text,
+        "revisions": idea.revision_count,
+        "incomplete": idea.incomplete,
+        "accepted_as_is": idea.accepted_as_is,
+        "hidden": idea.hidden,
+        "created_at": idea.created_at.isoformat(),
+        "options": idea.options,
+    }
+
+
+def session_json(session: Session, warnings: list[str]) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "topic": session.topic,
+        "technique": session.technique,
+        "model": session.model,
+        "created_at": session.created_at.isoformat(),
+        "updated_at": session.updated_at.isoformat(),
+        "counts": session.count_by_status(),
+        "ideas": [idea_json(idea) for idea in session.visible_ideas()],
+        "warnings": warnings,
+    }

@@ -1,0 +1,113 @@
+"""Models on the server: list and pull."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from brainstorm.cli.common import fail_on_user_errors, get_state, print_json, run_async, stderr, stdout
+from brainstorm.config import Settings
+from brainstorm.llm.base import ModelInfo
+
+if TYPE_CHECKING:
+    from brainstorm.llm.ollama import OllamaBackend
+
+models_app = typer.Typer(help="List the models Ollama has, or pull one.", no_args_is_help=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(models_app, name="models")
+
+
+def _ollama(settings: Settings) -> OllamaBackend:
+    from brainstorm.llm.ollama import OllamaBackend
+
+    return OllamaBackend(settings.host, timeout=settings.timeout)
+
+
+@models_app.callback(invoke_without_command=True)
+def list_models(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List the models the Ollama server has."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with fail_on_user_errors():
+        settings = get_state(ctx).settings
+        models = run_async(_list(settings))
+    if as_json:
+        print_json([m.__dict__ for m in models])
+        return
+    if not models:
+        stderr.print(f"No models yet. Pull one with: brainstorm models pull {settings.model}")
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("name", "parameters", "quantization", "size"):
+        table.add_column(column)
+    for m in models:
+        size = f"{m.size / 1e9:.1f} GB" if m.size else ""
+        table.add_row(m.name, m.parameter_size or "", m.quantization or "", size)
+    stdout.print(table)
+
+
+async def _list(settings: Settings) -> list[ModelInfo]:
+    backend = _ollama(settings)
+    try:
+        return await backend.list_models()
+    finally:
+        await backend.aclose()
+
+
+@models_app.command("pull")
+def pull(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model to download, e.g. llama3.2.")],
+) -> None:
+    """Download a model into Ollama, with progress."""
+    with fail_on_user_errors():
+        settings = get_state(ctx).settings
+        run_async(_pull(settings, name))
+    stdout.print(f"pulled {name}")
+
+
+async def _pull(settings: Settings, name: str) -> None:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    backend = _ollama(settings)
+    try:
+        if not stderr.is_terminal:
+            last = ""
+            async for step in backend.pull(name):
+                if step.status != last:  # one line per phase, not per byte
+                    stderr.print(step.status)
+                    last = step.status
+            return
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=stderr, transient=False) as progress:
+            tasks: dict[str, int] = {}
+            async for step in backend.pull(name):
+                key = step.digest or step.status
+                if key not in tasks:
+                    tasks[key] = progress.add_task(step.status, total=step.total)
+                progress.update(
+                    tasks[key], total=step.total, completed=step.completed or 0,
+                    description=step.status,
+                )
+    finally:
+        await backend.aclose()

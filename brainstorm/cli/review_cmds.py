@@ -1,0 +1,125 @@
+"""Reviewing from the command line: edit, accept, reject, reopen, add.
+
+These record exactly the events the app records (through `brainstorm.review`)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from brainstorm import review
+from brainstorm.cli.common import error, fail_on_user_errors, get_state, render_idea, stdout
+from brainstorm.models import Status
+
+SessionArg = Annotated[str, typer.Argument(help="Session id (or a unique prefix).")]
+IdeasArg = Annotated[list[str], typer.Argument(help="Idea ids as `show` prints them.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("edit")(edit)
+    app.command("accept")(accept)
+    app.command("reject")(reject)
+    app.command("reopen")(reopen)
+    app.command("add")(add)
+
+
+def edit(
+    ctx: typer.Context,
+    session: SessionArg,
+    idea: Annotated[str, typer.Argument(help="Idea id as `show` prints it.")],
+    text: Annotated[str | None, typer.Option("--text", help="The new text.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the new text from this file ('-': stdin).")
+    ] = None,
+) -> None:
+    """Revise an idea's text (opens $VISUAL / $EDITOR without --text or --file)."""
+    if text is not None and file is not None:
+        raise typer.BadParameter("give --text or --file, not both")
+    with fail_on_user_errors():
+        idea_id = review.parse_idea_ref(idea)
+        with get_state(ctx).store.open_writer(session) as writer:
+            current = writer.session.ideas.get(idea_id)
+            if current is None:
+                error(f"session {writer.session_id} has no idea #{idea_id}")
+            if text is None:
+                text = _read_file(file) if file is not None else _edit_in_editor(current.text)
+            if review.edit(writer, idea_id, text):
+                stdout.print(render_idea(writer.session.ideas[idea_id]))
+            else:
+                stdout.print(Text(f"#{idea_id} unchanged: nothing recorded.", style="dim"))
+
+
+def _read_file(path: Path) -> str:
+    if str(path) == "-":
+        return typer.get_text_stream("stdin").read()
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as problem:
+        error(f"cannot read {path}: {problem.strerror}")
+
+
+def _edit_in_editor(current: str) -> str:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        error(
+            "no editor: set $VISUAL or $EDITOR, or pass the text with --text or --file",
+            code=2,
+        )
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".md", prefix="brainstorm-idea-", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write(current)
+        path = Path(handle.name)
+    try:
+        result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+        if result.returncode != 0:
+            error(f"the editor ({editor}) exited with status {result.returncode}: nothing recorded")
+        return path.read_text(encoding="utf-8")
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Status) -> None:
+    with fail_on_user_errors():
+        idea_ids = [review.parse_idea_ref(ref) for ref in ideas]
+        with get_state(ctx).store.open_writer(session) as writer:
+            missing = [f"#{i}" for i in idea_ids if i not in writer.session.ideas]
+            if missing:  # check them all before recording any
+                error(f"session {writer.session_id} has no idea {', '.join(missing)}: nothing recorded")
+            for idea_id in idea_ids:
+                changed = review.set_status(writer, idea_id, status)
+                note = "" if changed else f" (already {status.value})"
+                stdout.print(Text(f"#{idea_id} {status.value}{note}"))
+
+
+def accept(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
+    """Accept ideas (as they are now)."""
+    _set_status(ctx, session, ideas, Status.ACCEPTED)
+
+
+def reject(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
+    """Reject ideas. They stay in the session, marked rejected."""
+    _set_status(ctx, session, ideas, Status.REJECTED)
+
+
+def reopen(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
+    """Send ideas back to draft."""
+    _set_status(ctx, session, ideas, Status.DRAFT)
+
+
+def add(
+    ctx: typer.Context,
+    session: SessionArg,
+    text: Annotated[str, typer.Argument(help="Your idea.")],
+    title: Annotated[str | None, typer.Option("--title", help="A short title.")] = None,
+) -> None:
+    """Add an idea of your own."""
+    with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
+        stdout.print(render_idea(review.add(writer, text, title)))
