@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 BackendChoice = Literal["auto", "ollama", "embedded"]
 
@@ -37,6 +37,11 @@ class Settings(BaseModel):
     # Seconds to wait for the first byte of a reply; a loading model can take a while.
     timeout: float | None = None
     theme: str = "textual-dark"
+
+    @field_validator("sessions_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
 
 
 def config_path() -> Path:
