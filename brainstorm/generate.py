@@ -8,12 +8,14 @@ drafts marked incomplete, plus `generation_failed` with the reason.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from brainstorm.ideation import DraftIdea, ideas_from_reply, split_ideas
+from brainstorm.llm import resolve_model
 from brainstorm.llm.base import Backend, BackendError, ChatRequest, Message
 from brainstorm.models import (
     GenerationCompleted,
@@ -69,6 +71,8 @@ async def generate(
 ) -> GenerationOutcome:
     """Stream one reply and store it. Backend errors are recorded and returned, not raised;
     cancellation is recorded and then re-raised."""
+    # Record the model that really writes the reply (the embedded backend has only one).
+    spec = dataclasses.replace(spec, model=resolve_model(backend, spec.model))
     prompt_id = new_prompt_id()
     writer.append(
         PromptSent(

@@ -126,14 +126,15 @@ def ask(
 
 
 async def _ask(writer: SessionWriter, spec: PromptSpec, state: Any, *, quiet: bool) -> Any:
-    from brainstorm.llm import open_backend
+    from brainstorm.llm import select_backend
 
-    backend = await open_backend(state.settings)
+    selection = await select_backend(state.settings)
+    backend = selection.backend
     try:
+        if selection.notice:  # honesty about a weak model: always, even with --json (stderr)
+            stderr.print(Text(f"note: {selection.notice}", style="yellow"))
         if not quiet:
-            stderr.print(
-                Text(f"asking {backend.name}:{spec.model} at {backend.location}…", style="dim")
-            )
+            stderr.print(Text(f"asking {selection.describe()} at {backend.location}…", style="dim"))
         if stderr.is_terminal and not quiet:
             with stderr.status("generating…"):
                 return await generate(writer, backend, spec)

