@@ -207,10 +207,11 @@ class EmbeddedBackend:
         )
         yield PullProgress(status="unreachable")  # pragma: no cover - makes this a generator
 
-    async def load(self, n_ctx: int = DEFAULT_CONTEXT) -> float:
+    async def load(self, n_ctx: int = DEFAULT_CONTEXT, n_threads: int | None = None) -> float:
         """Load the model now (off the event loop) instead of on the first reply; returns the
-        seconds it took, 0.0 when it was already loaded."""
-        return await asyncio.to_thread(self._ensure_loaded, n_ctx, None)
+        seconds it took, 0.0 when it was already loaded. Replies asking for another `num_ctx`
+        or `num_thread` reload it."""
+        return await asyncio.to_thread(self._ensure_loaded, n_ctx, n_threads)
 
     def _ensure_loaded(self, n_ctx: int, n_threads: int | None) -> float:
         """Load the model, or reload it when a reply needs a different context size. Returns the
