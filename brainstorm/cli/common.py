@@ -19,6 +19,7 @@ from brainstorm.config import ConfigError, Settings, load_settings
 from brainstorm.ideation import UnknownTechnique
 from brainstorm.llm.base import BackendError
 from brainstorm.models import Author, Idea, Session, Status
+from brainstorm.presentation import status_label
 from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
 
@@ -95,18 +96,6 @@ _BADGES: dict[Status, tuple[str, str]] = {
     Status.ACCEPTED: ("ACCEPTED", "bold black on green"),
     Status.REJECTED: ("REJECTED", "bold white on red"),
 }
-
-
-def status_label(idea: Idea) -> str:
-    """The words shown for an idea's status, the same in every view."""
-    if idea.author is Author.HUMAN:
-        return "YOURS" if idea.status is Status.ACCEPTED else f"YOURS, {idea.status.value.upper()}"
-    label = _BADGES[idea.status][0]
-    if idea.status is Status.ACCEPTED:
-        label += " as-is" if idea.accepted_as_is else " after edits"
-    elif idea.status is Status.DRAFT and idea.edited:
-        label += " (edited)"
-    return label
 
 
 def render_idea(idea: Idea) -> Text:

@@ -1,0 +1,270 @@
+"""The brainstorm terminal app: owns the settings, the session store and the model backend;
+screens ask it to open sessions and to (re)connect.
+
+`brainstorm` with no command calls `run_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from brainstorm.config import Settings
+from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError, load_techniques
+from brainstorm.llm.base import Backend, BackendError
+from brainstorm.store import SessionLocked, SessionStore, StoreError
+from brainstorm.textsafe import visible
+from brainstorm.tui.connection import BackendState
+from brainstorm.tui.screens.help import HelpScreen
+from brainstorm.tui.screens.new_session import (
+    NewSessionChoices,
+    NewSessionRequest,
+    NewSessionScreen,
+)
+from brainstorm.tui.screens.pull import PullScreen
+from brainstorm.tui.screens.session import SessionScreen
+from brainstorm.tui.screens.sessions import SessionListScreen
+
+LIGHT_THEME = "textual-light"
+DARK_THEME = "textual-dark"
+
+
+def _initial_where(settings: Settings) -> str:
+    if settings.backend == "embedded":
+        return "the embedded model"
+    return settings.host or "http://127.0.0.1:11434"
+
+
+class BrainstormApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "brainstorm"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", show=False),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("ctrl+r", "reconnect", "Retry connection", show=False),
+    ]
+
+    backend_state: reactive[BackendState] = reactive(
+        BackendState("checking", where=""), init=False, always_update=True
+    )
+
+    class SessionListReady(Message):
+        """The session list is on screen and accepts keys (used by tests and benchmarks)."""
+
+    def __init__(self, settings: Settings, *, store: SessionStore | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store or SessionStore(settings.sessions_dir)
+        self.backend: Backend | None = None
+        self._backend_reason: str | None = None
+        self.set_reactive(
+            BrainstormApp.backend_state, BackendState("checking", where=_initial_where(settings))
+        )
+        themes = self.available_themes
+        chosen = settings.theme if settings.theme in themes else DARK_THEME
+        self.theme = chosen
+        self._dark_theme = chosen if themes[chosen].dark else DARK_THEME
+        self._light_theme = chosen if not themes[chosen].dark else LIGHT_THEME
+
+    def get_default_screen(self) -> Screen[None]:
+        return SessionListScreen()
+
+    def on_mount(self) -> None:
+        self.check_backend()
+
+    async def on_unmount(self) -> None:
+        if self.backend is not None:
+            await self.backend.aclose()
+
+    # -- the model backend -------------------------------------------------------------------
+
+    @work(exclusive=True, group="backend", exit_on_error=False)
+    async def check_backend(self) -> None:
+        """Connect (once) and read the model list; failures become a 'down' state, never a
+        crash, so browsing and reviewing keep working without a server."""
+        from brainstorm.llm import resolve_model, select_backend
+
+        current = self.backend_state
+        if current.phase != "checking":
+            self.backend_state = BackendState(
+                "checking", where=current.where, backend=current.backend
+            )
+        try:
+            if self.backend is None:
+                selection = await select_backend(self.settings)
+                self.backend = selection.backend
+                reason = selection.reason if selection.backend.name != "ollama" else None
+                self._backend_reason = " ".join(filter(None, [reason, selection.notice]))
+            backend = self.backend
+            models = await backend.list_models()
+        except BackendError as error:
+            self.backend_failed(error)
+            return
+        fixed = resolve_model(backend, "")
+        self.backend_state = BackendState(
+            "ready",
+            where=backend.location,
+            backend=backend.name,
+            models=tuple(m.name for m in models),
+            notice=self._backend_reason or None,
+            fixed_model=fixed or None,
+        )
+
+    def backend_failed(self, error: BackendError) -> None:
+        where = self.backend.location if self.backend is not None else self._host_tried()
+        self.backend_state = BackendState(
+            "down",
+            where=where,
+            backend=self.backend.name if self.backend is not None else "ollama",
+            message=error.message,
+            hint=error.hint,
+        )
+
+    def _host_tried(self) -> str:
+        if self.settings.backend == "embedded":
+            return "the embedded model"
+        try:
+            from brainstorm.llm.ollama import resolve_host
+
+            return resolve_host(self.settings.host)
+        except ValueError:
+            return self.settings.host or "(no host)"
+
+    def action_reconnect(self) -> None:
+        self.check_backend()
+
+    def offer_pull(self, model: str, *, known_missing: bool = False) -> None:
+        state = self.backend_state
+        if self.backend is None or self.backend.name != "ollama" or state.phase == "down":
+            self.notify(
+                "Pulling needs a running Ollama server (see the notice at the top).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if not known_missing and not state.model_missing(model):
+            self.notify(f"Ollama already has '{model}'.", markup=False)
+            return
+
+        def pulled(done: bool | None) -> None:
+            if done:
+                self.notify(f"Pulled '{model}'. Send your prompt again.", markup=False)
+                self.check_backend()
+
+        self.push_screen(PullScreen(model, self.backend), pulled)
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    @staticmethod
+    def locked_notice(locked: SessionLocked) -> str:
+        holder = f"pid {locked.pid}" if locked.pid else "another process"
+        return (
+            f"READ-ONLY: this session is open in another brainstorm ({holder}). You can read,"
+            " copy and see history; close it there, then ctrl+r to edit here."
+        )
+
+    def open_session(self, session_id: str) -> None:
+        warnings: list[str]
+        try:
+            writer = self.store.open_writer(session_id)
+        except SessionLocked as locked:
+            try:
+                loaded = self.store.load(session_id)
+            except StoreError as problem:
+                self.notify(visible(str(problem)), severity="error", markup=False)
+                return
+            screen = SessionScreen(
+                loaded.session, writer=None, read_only_reason=self.locked_notice(locked)
+            )
+            warnings = loaded.warnings
+        except StoreError as problem:
+            self.notify(visible(str(problem)), severity="error", markup=False)
+            return
+        else:
+            screen = SessionScreen(writer.session, writer=writer)
+            warnings = writer.warnings
+        self.push_screen(screen)
+        for message in warnings:
+            self.notify(visible(message), severity="warning", markup=False)
+
+    def new_session(self) -> None:
+        try:
+            techniques = load_techniques()
+        except TechniqueError as problem:
+            self.notify(visible(str(problem)), severity="error", markup=False)
+            techniques = {}
+        state = self.backend_state
+        if state.phase == "down":
+            note = f"The model list is unavailable: nothing answers at {state.where}."
+        elif state.phase == "checking":
+            note = "Still asking the server for its models…"
+        else:
+            note = ""
+        default_technique = (
+            self.settings.technique if self.settings.technique in techniques else DEFAULT_TECHNIQUE
+        )
+        choices = NewSessionChoices(
+            techniques=[(t.name, t.description) for t in techniques.values()],
+            technique=default_technique,
+            models=list(state.models),
+            model=state.effective_model(self.settings.model),
+            models_note=note,
+        )
+        self.push_screen(NewSessionScreen(choices), self._create_session)
+
+    def _create_session(self, request: NewSessionRequest | None) -> None:
+        if request is None:
+            return
+        try:
+            writer = self.store.create(
+                request.topic, technique=request.technique, model=request.model
+            )
+        except StoreError as problem:
+            self.notify(visible(str(problem)), severity="error", markup=False)
+            return
+        self.push_screen(SessionScreen(writer.session, writer=writer))
+
+    # -- app-wide actions --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = self._light_theme if self.current_theme.dark else self._dark_theme
+
+    async def action_quit(self) -> None:
+        # A streaming reply is stopped first, so its partial text is stored before exit.
+        for screen in self.screen_stack:
+            if isinstance(screen, SessionScreen):
+                await screen.stop_generation()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        commands = getattr(screen, "palette_commands", None)
+        if callable(commands):
+            yield from commands()
+        yield SystemCommand("Help", "Every key, per screen", self.action_help)
+        yield SystemCommand(
+            "Toggle light / dark theme",
+            "Switch between the light and dark theme",
+            self.action_toggle_theme,
+        )
+        yield SystemCommand(
+            "Retry connection",
+            f"Ask the model server again ({self.backend_state.where})",
+            self.action_reconnect,
+        )
+        yield from super().get_system_commands(screen)
+
+
+def run_app(settings: Settings) -> None:
+    BrainstormApp(settings).run()

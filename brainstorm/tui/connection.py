@@ -1,0 +1,85 @@
+"""What the app knows about its model backend, as one immutable value the widgets render.
+
+The app owns the backend and replaces `BackendState` whenever it learns something (connected,
+down, model list changed); the one banner that shows it watches that value. Nothing here talks
+to a server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Phase = Literal["checking", "ready", "down"]
+
+
+def same_model(a: str, b: str) -> bool:
+    """Ollama stores `llama3.2` as `llama3.2:latest`: both names mean the same model."""
+
+    def norm(name: str) -> str:
+        last = name.rsplit("/", 1)[-1]
+        return name if ":" in last else f"{name}:latest"
+
+    return norm(a.strip()) == norm(b.strip())
+
+
+@dataclass(frozen=True)
+class BackendState:
+    phase: Phase
+    where: str  # the host tried (or the embedded model), for every message
+    backend: str = "ollama"  # "ollama" or "embedded"
+    models: tuple[str, ...] = ()
+    message: str = ""  # why it is down, worded for a person
+    hint: str | None = None
+    notice: str | None = None  # e.g. the embedded model's quality warning
+    fixed_model: str | None = None  # a backend with one built-in model writes with that one
+    pulling: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def ready(self) -> bool:
+        return self.phase == "ready"
+
+    @property
+    def can_pull(self) -> bool:
+        return self.ready and self.backend == "ollama"
+
+    def effective_model(self, requested: str) -> str:
+        return self.fixed_model or requested
+
+    def has_model(self, name: str) -> bool:
+        if self.fixed_model:
+            return True
+        return any(same_model(name, m) for m in self.models)
+
+    def model_missing(self, name: str) -> bool:
+        """The server answered, and it does not have `name`."""
+        return self.ready and not self.has_model(name)
+
+    def describe(self, model: str) -> str:
+        """One line for the banner: where, which model, and what to do when something is off."""
+        where = self.where
+        if self.phase == "checking":
+            return f"Connecting to Ollama at {where}…"
+        if self.phase == "down":
+            line = self.message
+            if where not in line:
+                line = f"No model server at {where}. {line}"
+            return f"{line.strip()} Browsing, editing and accepting still work; ctrl+r retries."
+        if self.backend != "ollama":
+            line = f"{self.backend}:{self.effective_model(model)} ({where})"
+            return f"{line}. {self.notice}" if self.notice else line
+        if self.model_missing(model):
+            if model in self.pulling:
+                return f"Pulling model '{model}' onto Ollama at {where}…"
+            return (
+                f"Model '{model}' is not on Ollama at {where}. Press shift+p to pull it"
+                " (or pick another model for a new session)."
+            )
+        return f"Ollama at {where} · model {model}"
+
+    def level(self, model: str) -> Literal["ok", "warning", "error"]:
+        if self.phase == "down":
+            return "error"
+        if self.phase == "checking" or self.model_missing(model) or self.notice:
+            return "warning"
+        return "ok"

@@ -1,0 +1,1 @@
+"""The app's screens: session list, session workspace, and the modal dialogs."""

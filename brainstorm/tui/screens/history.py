@@ -1,0 +1,112 @@
+"""One card's history: the model's original, every revision, a word diff and the figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from brainstorm.metrics import idea_metrics, word_diff
+from brainstorm.models import Author, Idea
+from brainstorm.presentation import status_label
+from brainstorm.textsafe import visible
+from brainstorm.tui.widgets.diff_view import DiffView
+from brainstorm.tui.widgets.idea_card import literal
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def idea_figures(idea: Idea) -> str:
+    m = idea_metrics(idea)
+    lines = [
+        f"status: {status_label(idea)}",
+        f"revisions: {m.revisions}",
+    ]
+    if idea.author is Author.MODEL:
+        lines += [
+            f"word edit rate: {_percent(m.word_edit_rate)}"
+            f" ({m.word_edits} word edits / {m.final_words} final words)",
+            f"char edit rate: {_percent(m.char_edit_rate)}",
+            f"model words kept: {_percent(m.model_retention)}"
+            f" ({m.kept_words} of {m.original_words})",
+            f"model share of the text: {_percent(m.model_share)}",
+        ]
+    if m.edit_seconds is not None:
+        lines.append(f"first draft to last edit: {m.edit_seconds:.0f} s")
+    return "\n".join(lines)
+
+
+class HistoryScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,h", "close", "Close"),
+    ]
+
+    def __init__(self, idea: Idea) -> None:
+        super().__init__(classes="dialog-screen")
+        self.idea = idea
+
+    def compose(self) -> ComposeResult:
+        idea = self.idea
+        with Vertical(classes="dialog", id="history-dialog"):
+            yield Label(
+                Content(f"History of idea #{idea.id} · {status_label(idea)}"),
+                classes="dialog-title",
+            )
+            with VerticalScroll(id="history-body"):
+                if idea.author is Author.MODEL and idea.original is not None:
+                    yield Label(
+                        literal(f"Original, by {idea.source} · {_when(idea.created_at)}"),
+                        classes="section",
+                    )
+                    if idea.original_title:
+                        yield Static(literal(idea.original_title), classes="history-title")
+                    yield Static(literal(idea.original), classes="history-text original")
+                else:
+                    yield Label(
+                        Content(f"Written by you · {_when(idea.created_at)}"), classes="section"
+                    )
+                    if not idea.revisions:
+                        yield Static(literal(idea.text), classes="history-text")
+                for number, revision in enumerate(idea.revisions, start=1):
+                    yield Label(
+                        Content(f"Revision {number} · {_when(revision.at)}"), classes="section"
+                    )
+                    yield Static(literal(revision.text), classes="history-text")
+                if idea.author is Author.MODEL and idea.original is not None:
+                    yield Label(
+                        Content("Changes, original → current (struck out: removed; marked: added)"),
+                        classes="section",
+                    )
+                    yield DiffView(word_diff(idea.original, idea.text), id="diff")
+                yield Label(Content("Figures"), classes="section")
+                yield Static(Content(visible(idea_figures(idea))), id="figures")
+                if idea.status_history:
+                    yield Label(Content("Status changes"), classes="section")
+                    yield Static(
+                        Content(
+                            "\n".join(
+                                f"{_when(change.at)}  {change.status.value}"
+                                for change in idea.status_history
+                            )
+                        ),
+                        classes="history-text",
+                    )
+            yield Label(Content("esc closes"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#history-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,638 @@
+"""The workspace for one session: idea cards, a prompt box, live streaming, review actions.
+
+The screen coordinates; the cards only render what they are given and ask for actions by
+message. Every change goes through the core (`review`, `generate`), the same functions the CLI
+calls, so both record the same events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label
+from textual.worker import Worker, WorkerState
+
+from brainstorm import review
+from brainstorm.generate import GenerationOutcome, PromptSpec, generate
+from brainstorm.ideation import (
+    DEFAULT_TECHNIQUE,
+    FOLLOW_UP_TITLES,
+    IdeaStreamSplitter,
+    TechniqueError,
+    build_follow_up_messages,
+    build_messages,
+    get_technique,
+)
+from brainstorm.llm.base import Backend, BackendUnavailable, ModelNotFound
+from brainstorm.metrics import session_metrics
+from brainstorm.models import Idea, Session, Status
+from brainstorm.store import SessionLocked, SessionWriter, StoreError
+from brainstorm.textsafe import visible
+from brainstorm.tui.screens.editor import EditIdeaScreen
+from brainstorm.tui.screens.follow_up import FollowUpScreen
+from brainstorm.tui.screens.history import HistoryScreen
+from brainstorm.tui.widgets.banner import ConnectionBanner
+from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
+from brainstorm.tui.widgets.metrics_panel import MetricsPanel
+
+if TYPE_CHECKING:
+    from brainstorm.tui.app import BrainstormApp
+
+# Redraw a streaming reply at most this often: tokens can arrive far faster than a terminal
+# can usefully repaint. The final text never depends on it: stored ideas are rendered in full.
+STREAM_REFRESH_SECONDS = 1 / 20
+
+
+@dataclass
+class StreamStats:
+    """What one streamed reply did on screen (read by the benchmark and the status line)."""
+
+    chunks: int = 0
+    chars: int = 0
+    redraws: int = 0
+    started: float = 0.0
+    first_chunk: float | None = None
+    last_chunk: float | None = None
+    last_redraw: float | None = None
+    finished: float | None = None
+
+
+class SessionScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop", "Stop"),
+        Binding("escape", "back", "Back"),
+        Binding("n", "add_idea", "Add"),
+        Binding("slash", "focus_prompt", "Prompt", show=False),
+        Binding("m", "toggle_metrics", "Figures", show=False),
+        Binding("P", "pull_model", "Pull model", show=False),
+        Binding("ctrl+r", "reload", "Retry/reload", show=False),
+    ]
+
+    generating: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        writer: SessionWriter | None,
+        read_only_reason: str | None = None,
+    ) -> None:
+        super().__init__(classes="session-screen")
+        self.writer = writer
+        self._loaded = session
+        self.read_only_reason = read_only_reason if writer is None else None
+        self.stream_stats = StreamStats()
+        self._worker: Worker[GenerationOutcome] | None = None
+        self._splitter: IdeaStreamSplitter | None = None
+        self._completed: list[tuple[str | None, str]] = []
+        self._dirty = False
+        self._flush_timer: Timer | None = None
+        self._live_source = ""
+        self._close_when_done = False
+        self._focus_after: int | None = None
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def workspace(self) -> BrainstormApp:
+        return cast("BrainstormApp", self.app)
+
+    @property
+    def session(self) -> Session:
+        return self.writer.session if self.writer is not None else self._loaded
+
+    @property
+    def read_only(self) -> bool:
+        return self.writer is None
+
+    @property
+    def model(self) -> str:
+        return self.session.model or self.workspace.settings.model
+
+    def _idea(self, idea_id: int) -> Idea | None:
+        return self.session.ideas.get(idea_id)
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionBanner(self.model, id="banner")
+        yield Label("", id="readonly-notice")
+        with Horizontal(id="workspace"):
+            with VerticalScroll(id="cards"):
+                yield Label(
+                    Content(
+                        "No ideas yet. Type in the prompt box below and press enter, or n to"
+                        " add your own."
+                    ),
+                    id="no-ideas",
+                )
+            yield MetricsPanel(id="metrics")
+        yield Label("", id="stream-status")
+        yield Input(id="prompt", placeholder="Ask for ideas (enter sends, esc stops)")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = visible(self.session.topic)
+        self.sub_title = f"{self.session.id} · {self.session.technique or DEFAULT_TECHNIQUE}"
+        self.query_one("#metrics").display = False
+        self._show_read_only()
+        self.refresh_cards()
+        cards = list(self.query(IdeaCard))
+        drafts = [c for c in cards if c.idea is not None and c.idea.status is Status.DRAFT]
+        if drafts:
+            drafts[0].focus()
+        elif cards:
+            cards[-1].focus()
+        elif not self.read_only:
+            self.query_one("#prompt", Input).focus()
+
+    def _show_read_only(self) -> None:
+        notice = self.query_one("#readonly-notice", Label)
+        notice.display = self.read_only
+        notice.update(Content(visible(self.read_only_reason or "")))
+        prompt = self.query_one("#prompt", Input)
+        prompt.disabled = self.read_only
+        prompt.placeholder = (
+            "Read-only: this session is open in another window"
+            if self.read_only
+            else "Ask for ideas (enter sends, esc stops)"
+        )
+        self.set_class(self.read_only, "-read-only")
+        self.refresh_bindings()
+
+    def refresh_cards(self) -> None:
+        """Bring the cards in line with the session: update changed ones, add new ones."""
+        container = self.query_one("#cards", VerticalScroll)
+        ideas = self.session.visible_ideas()
+        existing = {card.idea_id: card for card in container.query(IdeaCard)}
+        new_cards: list[IdeaCard] = []
+        for idea in ideas:
+            snapshot = idea.model_copy(deep=True)
+            card = existing.get(idea.id)
+            if card is None:
+                new_cards.append(IdeaCard(snapshot, read_only=self.read_only))
+            else:
+                card.idea = snapshot
+                card.read_only = self.read_only
+        if new_cards:
+            container.mount_all(new_cards)
+        self.query_one("#no-ideas").display = not ideas and not self.generating
+        hidden = len(self.session.ideas) - len(ideas)
+        if hidden:
+            self._status(f"{hidden} model idea(s) are hidden until revealed (human-first round).")
+        self._update_metrics()
+
+    def _update_metrics(self) -> None:
+        panel = self.query_one(MetricsPanel)
+        if panel.display:
+            panel.metrics = session_metrics(self.session)
+
+    def _status(self, text: str, level: str = "info") -> None:
+        label = self.query_one("#stream-status", Label)
+        label.update(Content(visible(text)))
+        for name in ("info", "warning", "error"):
+            label.set_class(level == name, f"-{name}")
+
+    # -- review actions (messages up from the cards) ----------------------------------------
+
+    @on(IdeaCard.Requested)
+    def _card_request(self, message: IdeaCard.Requested) -> None:
+        self.run_card_action(message.idea_id, message.action)
+
+    def run_card_action(self, idea_id: int, action: str) -> None:
+        idea = self._idea(idea_id)
+        if idea is None:
+            return
+        if action == "history":
+            self.app.push_screen(HistoryScreen(idea.model_copy(deep=True)))
+            return
+        if action == "copy":
+            self.app.copy_to_clipboard(idea.text)
+            self.notify(f"Copied idea #{idea_id} to the clipboard.", markup=False)
+            return
+        if self.writer is None:
+            self._status("Read-only: changes are disabled in this window.", "warning")
+            return
+        if action == "edit":
+            shown = visible(idea.text)
+            self.app.push_screen(
+                EditIdeaScreen(f"Edit idea #{idea_id} (the model's original is kept)", shown),
+                lambda text: self._save_edit(idea_id, shown, text),
+            )
+        elif action in ("accept", "reject", "draft"):
+            status = {"accept": Status.ACCEPTED, "reject": Status.REJECTED, "draft": Status.DRAFT}
+            self._record(lambda w: review.set_status(w, idea_id, status[action]), idea_id)
+        elif action == "follow_up":
+            self.app.push_screen(
+                FollowUpScreen(idea_id), lambda kind: self._follow_up(idea_id, kind)
+            )
+
+    def _record(
+        self, change: Callable[[SessionWriter], object], idea_id: int | None = None
+    ) -> None:
+        """Run one review operation on the writer; errors become a status line, not a crash."""
+        if self.writer is None:
+            return
+        try:
+            change(self.writer)
+        except StoreError as problem:
+            self._status(str(problem), "error")
+            return
+        self.refresh_cards()
+        if idea_id is not None:
+            self._focus_card(idea_id)
+
+    def _focus_card(self, idea_id: int) -> None:
+        cards = self.query(f"#idea-{idea_id}")
+        if cards:
+            cards.first().focus()
+
+    def _save_edit(self, idea_id: int, shown: str, text: str | None) -> None:
+        if text is None or self.writer is None:
+            return
+        if text.strip() == shown.strip():
+            self._status(f"#{idea_id} unchanged: nothing recorded.")
+            return
+        self._record(lambda w: review.edit(w, idea_id, text), idea_id)
+
+    def action_add_idea(self) -> None:
+        if self.writer is None:
+            self._status("Read-only: changes are disabled in this window.", "warning")
+            return
+        self.app.push_screen(
+            EditIdeaScreen("Your own idea (it counts as yours, not the model's)", ""),
+            self._save_new_idea,
+        )
+
+    def _save_new_idea(self, text: str | None) -> None:
+        if text is None or not text.strip() or self.writer is None:
+            return
+        try:
+            idea = review.add(self.writer, text)
+        except StoreError as problem:
+            self._status(str(problem), "error")
+            return
+        self.refresh_cards()
+        self.call_after_refresh(self._focus_card, idea.id)
+
+    def action_toggle_metrics(self) -> None:
+        panel = self.query_one(MetricsPanel)
+        panel.display = not panel.display
+        self._update_metrics()
+
+    def action_focus_prompt(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        if not prompt.disabled:
+            prompt.focus()
+
+    # -- generation --------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#prompt")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        self.send_prompt(event.value)
+
+    def _backend_for_generation(self) -> Backend | None:
+        """The backend, or None after saying (in the status line) why nothing can be sent."""
+        if self.writer is None:
+            self._status("Read-only: this window cannot ask for ideas.", "warning")
+            return None
+        if self.generating:
+            self._status("A reply is still streaming: esc stops it.", "warning")
+            return None
+        state = self.workspace.backend_state
+        backend = self.workspace.backend
+        if state.phase == "checking":
+            self._status("Still connecting to the model server; try again in a moment.", "warning")
+            return None
+        if backend is None or state.phase == "down":
+            self._status(
+                f"Not sent: no model server (see the notice above; ctrl+r retries {state.where}).",
+                "error",
+            )
+            return None
+        if state.model_missing(self.model):
+            self.action_pull_model()
+            return None
+        return backend
+
+    def send_prompt(self, text: str) -> None:
+        backend = self._backend_for_generation()
+        if backend is None:
+            return
+        settings = self.workspace.settings
+        try:
+            technique = get_technique(self.session.technique or settings.technique)
+        except TechniqueError as problem:
+            self._status(f"{problem} Using the default technique.", "warning")
+            technique = get_technique(DEFAULT_TECHNIQUE)
+        model = self.workspace.backend_state.effective_model(self.model)
+        spec = PromptSpec(
+            prompt=text.strip(),
+            messages=build_messages(technique, self.session.topic, text),
+            model=model,
+            technique=technique.name,
+        )
+        self.query_one("#prompt", Input).value = ""
+        self.start_generation(backend, spec)
+
+    def _follow_up(self, idea_id: int, kind: str | None) -> None:
+        idea = self._idea(idea_id)
+        if kind is None or idea is None:
+            return
+        backend = self._backend_for_generation()
+        if backend is None:
+            return
+        model = self.workspace.backend_state.effective_model(self.model)
+        spec = PromptSpec(
+            prompt=f"{kind} #{idea_id}: {FOLLOW_UP_TITLES.get(kind, '')}".strip(),
+            messages=build_follow_up_messages(kind, self.session.topic, idea.text),
+            model=model,
+            technique=self.session.technique,
+            parent_idea=idea_id,
+            follow_up=kind,
+        )
+        self.start_generation(backend, spec)
+
+    def start_generation(self, backend: Backend, spec: PromptSpec) -> None:
+        self._splitter = IdeaStreamSplitter()
+        self._completed = []
+        self._dirty = False
+        self.stream_stats = StreamStats(started=time.perf_counter())
+        self._live_source = f"{backend.name}:{spec.model}"
+        self.generating = True
+        self.query_one("#no-ideas").display = False
+        self._status(f"Asking {self._live_source}… (esc stops)")
+        self._flush_timer = self.set_interval(STREAM_REFRESH_SECONDS, self._flush_stream)
+        self._worker = self._generate(backend, spec)
+
+    def watch_generating(self) -> None:
+        self.set_class(self.generating, "-generating")
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="generate", exit_on_error=False)
+    async def _generate(self, backend: Backend, spec: PromptSpec) -> GenerationOutcome:
+        assert self.writer is not None
+        writer = self.writer
+        try:
+            return await generate(writer, backend, spec, on_delta=self._on_delta)
+        finally:
+            # The screen went away mid-stream: generate() has now stored the partial text,
+            # so the writer can be let go.
+            if self._close_when_done:
+                writer.close()
+
+    def _on_delta(self, delta: str) -> None:
+        """Called for every chunk: cheap bookkeeping only; the timer does the drawing."""
+        stats = self.stream_stats
+        now = time.perf_counter()
+        if stats.first_chunk is None:
+            stats.first_chunk = now
+        stats.last_chunk = now
+        stats.chunks += 1
+        stats.chars += len(delta)
+        assert self._splitter is not None
+        for draft in self._splitter.feed(delta):
+            self._completed.append((draft.title, draft.text))
+        self._dirty = True
+
+    def _flush_stream(self) -> None:
+        """Show what arrived since the last redraw (at most STREAM_REFRESH_SECONDS apart)."""
+        if not self._dirty or self._splitter is None:
+            return
+        self._dirty = False
+        container = self.query_one("#cards", VerticalScroll)
+        follow = container.scroll_y >= container.max_scroll_y - 1
+        writing = list(container.query(".-writing").results(LiveCard))
+        pending_card = writing[0] if writing else None
+        for title, text in self._completed:
+            card = LiveCard(writing=False, source=self._live_source)
+            card.set_text(text, title, writing=False)
+            if pending_card is not None:
+                container.mount(card, before=pending_card)
+            else:
+                container.mount(card)
+        self._completed = []
+        pending = self._splitter.pending
+        if pending is not None and (pending.text or pending.title):
+            if pending_card is None:
+                pending_card = LiveCard(writing=True, source=self._live_source)
+                container.mount(pending_card)
+            pending_card.set_text(pending.text, pending.title, writing=True)
+        stats = self.stream_stats
+        stats.redraws += 1
+        stats.last_redraw = time.perf_counter()
+        self._status(f"Streaming from {self._live_source}: {stats.chunks} chunks (esc stops)")
+        if follow:
+            container.scroll_end(animate=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker or event.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        ):
+            return
+        self._finish_generation(event.worker, event.state)
+
+    def _finish_generation(self, worker: Worker[GenerationOutcome], state: WorkerState) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self.stream_stats.finished = time.perf_counter()
+        self._worker = None
+        self._splitter = None
+        self._completed = []
+        if not self.is_attached:
+            return
+        self.query(LiveCard).remove()
+        self.generating = False
+        # The stored ideas are rendered from the session, in full, whatever the redraw rate.
+        self.refresh_cards()
+        if state is WorkerState.CANCELLED:
+            record = next(reversed(self.session.prompts.values()), None)
+            kept = record.ideas if record is not None else []
+            if kept:
+                refs = ", ".join(f"#{i}" for i in kept)
+                self._status(
+                    f"Stopped. What arrived was kept as draft(s) {refs}, marked INCOMPLETE."
+                )
+                self._focus_card(kept[-1])
+            else:
+                self._status("Stopped before any text arrived; nothing was kept.")
+            return
+        if state is WorkerState.ERROR:
+            self._status(f"The reply failed unexpectedly: {worker.error}", "error")
+            return
+        outcome = worker.result
+        if outcome is None:
+            return
+        if outcome.error is not None:
+            self._report_error(outcome)
+            return
+        count = len(outcome.ideas)
+        speed = ""
+        if outcome.stats is not None and outcome.stats.tokens_per_second:
+            speed = f" ({outcome.stats.tokens_per_second:.0f} tokens/s)"
+        self._status(
+            f"{count} new DRAFT idea{'s' * (count != 1)} from {self._live_source}{speed}."
+            " Review each: a accept, e edit, x reject."
+        )
+        if outcome.ideas:
+            self.call_after_refresh(self._focus_card, outcome.ideas[0].id)
+
+    def _report_error(self, outcome: GenerationOutcome) -> None:
+        error = outcome.error
+        assert error is not None
+        kept = ""
+        if outcome.ideas:
+            refs = ", ".join(f"#{i.id}" for i in outcome.ideas)
+            kept = f" What arrived was kept as {refs}, marked INCOMPLETE."
+        self._status(f"{error.message}{kept} {error.hint or ''}".strip(), "error")
+        if isinstance(error, BackendUnavailable):
+            self.workspace.backend_failed(error)
+        elif isinstance(error, ModelNotFound):
+            self.workspace.offer_pull(self.model, known_missing=True)
+
+    def action_stop(self) -> None:
+        """Stop the streaming reply: the request is closed; what arrived is kept."""
+        if self._worker is not None and self.generating:
+            self._status("Stopping…")
+            self._worker.cancel()
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#prompt"):
+            cards = list(self.query(IdeaCard))
+            if cards:
+                cards[-1].focus()
+                return
+        self.app.pop_screen()
+
+    async def action_leave(self) -> None:
+        await self.stop_generation()
+        self.app.pop_screen()
+
+    async def stop_generation(self) -> None:
+        """Cancel a running reply and wait until its partial text is stored."""
+        worker = self._worker
+        if worker is None or worker.is_finished:
+            return
+        worker.cancel()
+        await self.workspace.workers.wait_for_complete([worker])
+
+    def on_unmount(self) -> None:
+        if self.writer is None:
+            return
+        if self._worker is not None and not self._worker.is_finished:
+            self._close_when_done = True  # the worker closes it once the partial is stored
+        else:
+            self.writer.close()
+
+    # -- model pull / reload -----------------------------------------------------------------
+
+    def action_pull_model(self) -> None:
+        self.workspace.offer_pull(self.model)
+
+    def action_reload(self) -> None:
+        """Retry the connection; a read-only window also tries to take over the session."""
+        self.workspace.check_backend()
+        if self.writer is not None:
+            return
+        store = self.workspace.store
+        try:
+            self.writer = store.open_writer(self.session.id)
+        except SessionLocked as locked:
+            self.read_only_reason = self.workspace.locked_notice(locked)
+            try:
+                self._loaded = store.load(self.session.id).session
+            except StoreError as problem:
+                self._status(str(problem), "error")
+        except StoreError as problem:
+            self._status(str(problem), "error")
+        else:
+            self.read_only_reason = None
+            self._status("This window can now change the session.")
+        self._show_read_only()
+        self.refresh_cards()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.generating
+        if action == "back":
+            return not self.generating
+        if action in ("add_idea",) and self.read_only:
+            return None
+        if action == "pull_model":
+            state = self.workspace.backend_state
+            return state.can_pull and state.model_missing(self.model)
+        return True
+
+    # -- command palette ---------------------------------------------------------------------
+
+    def palette_commands(self) -> list[SystemCommand]:
+        commands = [
+            SystemCommand("Send prompt", "Jump to the prompt box", self.action_focus_prompt),
+            SystemCommand("Add your own idea", "Write an idea yourself", self.action_add_idea),
+            SystemCommand(
+                "Show / hide session figures",
+                "Revision metrics and a chart",
+                self.action_toggle_metrics,
+            ),
+            SystemCommand("Back to the session list", "Leave this session", self.action_leave),
+            SystemCommand(
+                "Reload session",
+                "Retry the connection; take over a read-only session",
+                self.action_reload,
+            ),
+        ]
+        if self.generating:
+            commands.insert(
+                0, SystemCommand("Stop the reply", "Keep what arrived", self.action_stop)
+            )
+        state = self.workspace.backend_state
+        if state.can_pull and state.model_missing(self.model):
+            commands.append(
+                SystemCommand(
+                    f"Pull model {self.model}", "Download it onto Ollama", self.action_pull_model
+                )
+            )
+        focused = self.focused
+        card = focused if isinstance(focused, IdeaCard) else None
+        if card is not None:
+            idea_id = card.idea_id
+            verbs = [
+                ("edit", "Edit", "Revise the text (a new revision; the original is kept)"),
+                ("accept", "Accept", "Mark the idea accepted"),
+                ("reject", "Reject", "Mark the idea rejected"),
+                ("draft", "Back to draft", "Undo accept / reject"),
+                ("history", "History", "Original, revisions, word diff, figures"),
+                ("copy", "Copy", "Copy the idea's text to the clipboard"),
+            ]
+            for action, title, about in verbs:
+                commands.append(
+                    SystemCommand(
+                        f"{title} idea #{idea_id}",
+                        about,
+                        partial(self.run_card_action, idea_id, action),
+                    )
+                )
+            for kind, about in FOLLOW_UP_TITLES.items():
+                commands.append(
+                    SystemCommand(
+                        f"Follow-up on idea #{idea_id}: {kind}",
+                        about,
+                        partial(self._follow_up, idea_id, kind),
+                    )
+                )
+        return commands

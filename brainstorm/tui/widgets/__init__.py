@@ -1,0 +1,1 @@
+"""Small widgets: attributes go down from the screens, messages come back up."""
