@@ -1,0 +1,403 @@
+"""The Ollama backend, built on the official client's `ollama.AsyncClient`.
+
+Every failure leaves this module as one of the errors in `base` — one sentence naming the host
+or the model, plus a hint of what to do — never as an httpx or ollama exception. The client
+reports the same failure differently depending on the call (a non-streaming call wraps a refused
+connection in the built-in `ConnectionError`, a streaming call lets the raw `httpx.ConnectError`
+through), so the translation below accepts every shape.
+
+This module imports `ollama` (and with it httpx and pydantic) at the top, so other modules
+import it lazily, only when an Ollama backend is actually built.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import urllib.parse
+from collections.abc import AsyncGenerator, AsyncIterator
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+import ollama
+
+from brainstorm.llm.base import (
+    BackendError,
+    BackendUnavailable,
+    ChatRequest,
+    Chunk,
+    ModelInfo,
+    ModelNotFound,
+    PullProgress,
+    ServerError,
+    StreamInterrupted,
+)
+from brainstorm.models import GenerationStats
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+# Without a timeout the client waits forever. Reads stay unlimited (loading a large model or a
+# long generation can take minutes), but a host that silently drops packets must not hang the
+# app: connecting gets a bound.
+CONNECT_TIMEOUT = 10.0
+
+START_HINT = (
+    "Start it with `ollama serve` (install: https://ollama.com/download) "
+    "or point --host / OLLAMA_HOST at a running server."
+)
+RETRY_HINT = "Try again; if it keeps happening, look at the Ollama server's log."
+# What Ollama answers when /api/pull cannot find the name in the registry.
+_PULL_UNKNOWN = "file does not exist"
+# Go's network errors, as they appear when Ollama cannot reach registry.ollama.ai.
+_REGISTRY_UNREACHABLE = ("dial tcp", "no such host", "i/o timeout", "TLS handshake timeout")
+
+
+def resolve_host(host: str | None = None) -> str:
+    """The URL the `ollama` client will talk to: `host`, else OLLAMA_HOST, else the default.
+
+    Same rules as the client (`ollama._client._parse_host`), reimplemented because that
+    function is private: `':5000'` → `http://127.0.0.1:5000`, `'h:p'` → `http://h:p`, a bare
+    host gets port 11434, `http://h` gets 80 and `https://h` 443, a path is kept.
+    Raises ValueError for text that is not an address.
+    """
+    text = (host or os.environ.get("OLLAMA_HOST") or "").strip()
+    port = 11434
+    scheme, _, hostport = text.partition("://")
+    if not hostport:
+        scheme, hostport = "http", text
+    elif scheme == "http":
+        port = 80
+    elif scheme == "https":
+        port = 443
+
+    split = urllib.parse.urlsplit(f"{scheme}://{hostport}")
+    name = split.hostname or "127.0.0.1"
+    port = split.port or port  # .port raises ValueError for a port out of range
+    try:
+        if isinstance(ipaddress.ip_address(name), ipaddress.IPv6Address):
+            name = f"[{name}]"  # urlsplit drops the brackets IPv6 needs in a URL
+    except ValueError:
+        pass
+    if path := split.path.strip("/"):
+        return f"{scheme}://{name}:{port}/{path}"
+    return f"{scheme}://{name}:{port}"
+
+
+class OllamaBackend:
+    """A `Backend` served by Ollama over HTTP.
+
+    `host` as for the ollama CLI (None: OLLAMA_HOST, else http://127.0.0.1:11434); `timeout`
+    in seconds for every read/write/connect (None: connecting is bounded by CONNECT_TIMEOUT,
+    reading is not, because generation can legitimately take minutes).
+
+    Streams are lazy: nothing is sent until the first iteration, so errors appear there.
+    Cancelling — closing the stream (`aclose()`) or cancelling the task iterating it —
+    closes the HTTP response, and Ollama stops generating when its client goes away.
+    """
+
+    name = "ollama"
+
+    def __init__(self, host: str | None = None, timeout: float | None = None) -> None:
+        try:
+            self._host = resolve_host(host)
+        except ValueError:
+            raise BackendUnavailable(
+                f"{host or os.environ.get('OLLAMA_HOST')!r} is not a valid Ollama address.",
+                "Use a form like `127.0.0.1:11434` or `http://host:11434` for --host / "
+                "OLLAMA_HOST.",
+            ) from None
+        http_timeout = httpx.Timeout(None, connect=CONNECT_TIMEOUT) if timeout is None else timeout
+        # The resolved URL is passed on, so `location` is exactly where requests go.
+        self._client = ollama.AsyncClient(host=self._host, timeout=http_timeout)
+
+    @property
+    def location(self) -> str:
+        return self._host
+
+    def __repr__(self) -> str:
+        return f"OllamaBackend({self._host!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        # ollama's close() carries no annotations; it only awaits httpx's aclose().
+        await self._client.close()  # type: ignore[no-untyped-call]
+
+    # -- calls --------------------------------------------------------------------------------
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The models pulled on the server, in the server's order."""
+        try:
+            response = await self._client.list()
+        except Exception as exc:
+            raise self._translate(exc) from None
+        models: list[ModelInfo] = []
+        for entry in response.models:
+            if not entry.model:
+                continue
+            details = entry.details
+            models.append(
+                ModelInfo(
+                    name=entry.model,
+                    size=int(entry.size) if entry.size is not None else None,
+                    parameter_size=(details.parameter_size or None) if details else None,
+                    quantization=(details.quantization_level or None) if details else None,
+                    family=(details.family or None) if details else None,
+                )
+            )
+        return models
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncGenerator[Chunk, None]:
+        """Stream the reply to `request` as text chunks; the last has `done=True` and stats.
+
+        `request.options` go to Ollama unchanged (temperature, seed, num_ctx, num_predict…);
+        `request.format`, a JSON schema, asks for structured output matching it.
+
+        On failure this raises a `BackendError`. Chunks yielded before the failure are not
+        repeated: keeping the partial text (e.g. as an incomplete draft) is the caller's job,
+        since only the caller accumulates the chunks.
+        """
+        if not request.model.strip():
+            raise ModelNotFound(
+                request.model,
+                "No model was chosen.",
+                "Pass --model NAME; `brainstorm models list` shows the pulled ones.",
+            )
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        try:
+            stream = await self._client.chat(
+                model=request.model,
+                messages=messages,
+                stream=True,
+                format=request.format or None,
+                options=dict(request.options) or None,
+            )
+        except Exception as exc:
+            raise self._translate(exc, model=request.model) from None
+
+        final: Chunk | None = None
+        got_text = False
+        try:
+            async for part in stream:
+                text = part.message.content or ""
+                if part.done:
+                    # Held back, not yielded yet: Ollama ends the response right after this
+                    # line, and reading on to that end lets httpx keep the connection for
+                    # the next request instead of closing it half-read.
+                    final = Chunk(text=text, done=True, stats=_stats(part))
+                elif text:
+                    got_text = True
+                    yield Chunk(text=text)
+        except Exception as exc:
+            # GeneratorExit and CancelledError are BaseExceptions: a cancel is not a failure
+            # and passes through untouched (after the `finally` below closes the request).
+            if final is None:
+                raise self._translate(
+                    exc,
+                    model=request.model,
+                    activity=f"the reply from '{request.model}'",
+                    partial=got_text,
+                ) from None
+            # The reply and its stats were complete; losing the empty rest changes nothing.
+        finally:
+            # Closing the client's generator exits its `async with client.stream(...)`, which
+            # closes the response and its connection: that is what tells Ollama to stop. Left
+            # to the garbage collector, the request would keep running after a cancel.
+            await _close(stream)
+        if final is None:
+            raise StreamInterrupted(
+                f"The reply from '{request.model}' at {self._host} ended without "
+                "Ollama's closing summary, so it may be incomplete.",
+                RETRY_HINT,
+            )
+        yield final
+
+    async def pull(self, model: str) -> AsyncGenerator[PullProgress, None]:
+        """Download `model` onto the server, yielding Ollama's progress lines as they come.
+
+        The last item has status "success". Closing the stream abandons the download
+        (Ollama keeps the blobs it already has, so a later pull resumes).
+        """
+        if not model.strip():
+            raise ModelNotFound(
+                model, "No model name was given to pull.", "Name one, e.g. `llama3.2`."
+            )
+        try:
+            stream = await self._client.pull(model, stream=True)
+        except Exception as exc:
+            raise self._translate(exc, model=model) from None
+        succeeded = False
+        try:
+            async for part in stream:
+                status = part.status or ""
+                succeeded = succeeded or status == "success"
+                yield PullProgress(
+                    status=status,
+                    total=part.total,
+                    completed=part.completed,
+                    digest=part.digest or None,
+                )
+        except Exception as exc:
+            if succeeded:
+                return  # "success" arrived; a failure while reading the empty rest is moot
+            detail = str(exc.error) if isinstance(exc, ollama.ResponseError) else ""
+            if _PULL_UNKNOWN in detail:
+                raise ModelNotFound(
+                    model,
+                    f"The Ollama library has no model called '{model}'.",
+                    "Check the name and tag at https://ollama.com/library.",
+                ) from None
+            error = self._translate(exc, model=model, activity=f"the pull of '{model}'")
+            if any(sign in detail for sign in _REGISTRY_UNREACHABLE):
+                error.hint = (
+                    "Ollama could not reach the model registry: check the server's internet "
+                    "connection (and any proxy), then run the pull again."
+                )
+            raise error from None
+        finally:
+            await _close(stream)
+        if not succeeded:
+            raise StreamInterrupted(
+                f"Pulling '{model}' from {self._host} stopped before it finished.",
+                "Run the pull again; Ollama resumes where it stopped.",
+            )
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def _translate(
+        self,
+        exc: BaseException,
+        *,
+        model: str | None = None,
+        activity: str | None = None,
+        partial: bool = False,
+    ) -> BackendError:
+        """One person-readable error for whatever the client or httpx raised.
+
+        `activity` names the stream that was being read ("the reply from 'm'"), None for plain
+        calls; `partial` says whether some of that stream had already arrived.
+        """
+        host = self._host
+        if isinstance(exc, BackendError):
+            return exc
+        # Refused / unreachable. The client wraps ConnectError in the built-in ConnectionError
+        # for plain calls only; streams let httpx's error through. A connect timeout is an
+        # httpx.TimeoutException, not a ConnectError, so it is named too.
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
+            return BackendUnavailable(f"Cannot reach Ollama at {host}.", START_HINT)
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return BackendUnavailable(
+                f"Cannot reach Ollama at {host}: that is not an http(s) address.",
+                "Point --host / OLLAMA_HOST at the server, e.g. `http://127.0.0.1:11434`.",
+            )
+        if isinstance(exc, ollama.ResponseError):
+            return self._translate_response(exc, model, activity)
+        if isinstance(exc, httpx.TimeoutException):
+            return StreamInterrupted(
+                f"Ollama at {host} sent nothing for longer than the time-out during "
+                f"{activity or 'a request'}.",
+                "Try again, or allow a longer time-out; a model that is loading can be slow.",
+            )
+        if isinstance(exc, httpx.TransportError):
+            # RemoteProtocolError, ReadError, WriteError…: the connection broke.
+            if activity is not None:
+                where = "mid-way through" if partial else "at the start of"
+                return StreamInterrupted(
+                    f"The connection to Ollama at {host} broke {where} {activity}.",
+                    "Check that Ollama is still running (it may have crashed or restarted), "
+                    "then try again.",
+                )
+            return BackendUnavailable(
+                f"The connection to Ollama at {host} broke ({type(exc).__name__}).",
+                "Check that Ollama is still running, then try again.",
+            )
+        if isinstance(exc, ValueError):
+            # json.JSONDecodeError and pydantic.ValidationError: a body that is not Ollama's.
+            return ServerError(
+                f"The server at {host} does not answer like Ollama.",
+                "Check --host / OLLAMA_HOST: is that address really an Ollama server?",
+            )
+        if isinstance(exc, httpx.HTTPError):
+            return ServerError(f"Talking to Ollama at {host} failed: {exc}.", RETRY_HINT)
+        return ServerError(
+            f"Unexpected failure talking to Ollama at {host}: {type(exc).__name__}: {exc}.",
+            RETRY_HINT,
+        )
+
+    def _translate_response(
+        self, exc: ollama.ResponseError, model: str | None, activity: str | None
+    ) -> BackendError:
+        host = self._host
+        status = exc.status_code
+        detail = str(exc.error).strip().rstrip(".")
+        if status == -1:
+            # An {"error": ...} line inside a 200 stream: it failed after it had begun.
+            return ServerError(
+                f"Ollama at {host} reported an error during {activity or 'a request'}: {detail}.",
+                RETRY_HINT,
+            )
+        if status == 404 and model and "not found" in detail and "page not found" not in detail:
+            return ModelNotFound(
+                model,
+                f"Model '{model}' is not pulled on Ollama at {host}.",
+                f"Pull it with `brainstorm models pull {model}` (or `ollama pull {model}`).",
+            )
+        if status == 404:
+            return ServerError(
+                f"The server at {host} has no such endpoint ({detail}).",
+                "Check --host / OLLAMA_HOST, and update Ollama if it is old "
+                "(https://ollama.com/download).",
+                status=status,
+            )
+        if status == 503:
+            return ServerError(
+                f"Ollama at {host} is busy ({detail}).",
+                "Wait a moment and try again, or send fewer requests at once.",
+                status=status,
+            )
+        if status == 400:
+            return ServerError(
+                f"Ollama at {host} rejected the request: {detail}.",
+                "Check the model name and options; an older Ollama may not support them.",
+                status=status,
+            )
+        if status in (401, 403):
+            return ServerError(
+                f"Ollama at {host} refused access ({status}: {detail}).",
+                "Check OLLAMA_API_KEY, or any proxy in front of the server.",
+                status=status,
+            )
+        return ServerError(
+            f"Ollama at {host} failed with status {status}: {detail}.", RETRY_HINT, status=status
+        )
+
+
+async def _close(stream: AsyncIterator[Any]) -> None:
+    # The client types its streams as AsyncIterator; they are async generators, whose
+    # aclose() runs the client's `async with` exit and so closes the HTTP response.
+    if isinstance(stream, AsyncGenerator):
+        await stream.aclose()
+
+
+def _stats(part: ollama.ChatResponse) -> GenerationStats:
+    return GenerationStats(
+        total_duration=part.total_duration,
+        load_duration=part.load_duration,
+        prompt_eval_count=part.prompt_eval_count,
+        prompt_eval_duration=part.prompt_eval_duration,
+        eval_count=part.eval_count,
+        eval_duration=part.eval_duration,
+        done_reason=part.done_reason,
+    )
+
+
+__all__ = ["CONNECT_TIMEOUT", "DEFAULT_HOST", "OllamaBackend", "resolve_host"]
