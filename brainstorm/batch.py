@@ -393,6 +393,11 @@ def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     location = ".".join(str(part) for part in first["loc"])
     if first["type"] == "extra_forbidden":
+        if location == "prompts":  # TOML puts keys after a [[prompt]] header into that table
+            return (
+                "unknown key 'prompts' (in TOML, a `prompts = [...]` list must come before"
+                " the first [[prompt]] table)"
+            )
         return f"unknown key {location!r} (expected {', '.join(_ENTRY_KEYS)})"
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"key {location!r}: {message}" if location else message
