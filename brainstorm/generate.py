@@ -1,4 +1,5 @@
-"""One prompt to a backend, its reply stored as draft ideas: the flow the CLI, TUI and batches share.
+"""One prompt to a backend, its reply stored as draft ideas: the flow the CLI, TUI and batches
+share.
 
 Every outcome is written to the session log before this returns: a finished reply becomes draft
 ideas plus `generation_completed`; a failed, cut or cancelled one keeps whatever text arrived as
@@ -125,11 +126,11 @@ async def generate(
     text = "".join(parts)
     drafts = ideas_from_reply(text, structured=spec.schema is not None)
     if not drafts:
-        error = BackendError(
+        empty = BackendError(
             "The model returned an empty reply.", "Try again, or rephrase the prompt."
         )
-        writer.append(GenerationFailed(prompt_id=prompt_id, reason=error.message))
-        return GenerationOutcome(prompt_id, text, [], stats=stats, error=error)
+        writer.append(GenerationFailed(prompt_id=prompt_id, reason=empty.message))
+        return GenerationOutcome(prompt_id, text, [], stats=stats, error=empty)
     ideas = _store_drafts(writer, backend, spec, prompt_id, drafts, stats, incomplete_last=False)
     writer.append(
         GenerationCompleted(prompt_id=prompt_id, ideas=[i.id for i in ideas], stats=stats)

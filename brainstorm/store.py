@@ -217,7 +217,12 @@ class SessionStore:
             models = sorted({i.model for i in s.ideas.values() if i.model})
             result.append(
                 SessionSummary(
-                    s.id, s.topic, s.created_at, s.updated_at, s.count_by_status(), models,
+                    s.id,
+                    s.topic,
+                    s.created_at,
+                    s.updated_at,
+                    s.count_by_status(),
+                    models,
                     loaded.warnings,
                 )
             )
@@ -282,7 +287,7 @@ class SessionWriter:
         self.session_id = session_id
         self.path = store.path_for(session_id)
         self._thread_lock = threading.Lock()
-        self._lock_fd = _acquire_lock(self.path.with_suffix(LOCK_SUFFIX), session_id)
+        self._lock_fd: int | None = _acquire_lock(self.path.with_suffix(LOCK_SUFFIX), session_id)
         self.warnings: list[str] = []
         self._session: Session | None = None
         self._next_reserved = 0
@@ -309,8 +314,13 @@ class SessionWriter:
         if data.endswith(b"\n"):
             return
         torn_line = data.count(b"\n") + 1
-        os.write(self._fd, b"\n")
+        os.write(self._open_fd(), b"\n")
         self.append(TornLineSkipped(line=torn_line))
+
+    def _open_fd(self) -> int:
+        if self._fd is None:
+            raise StoreError(f"session {self.session_id} is closed")
+        return self._fd
 
     def append(self, event: _Event) -> Event:
         """Write one event durably, then fold it into the state. Returns the stored event."""
@@ -318,10 +328,11 @@ class SessionWriter:
             seq = (self._session.last_seq if self._session else 0) + 1
             stored = event.model_copy(update={"seq": seq})
             line = (event_to_json(stored) + "\n").encode("utf-8")
-            written = os.write(self._fd, line)
+            fd = self._open_fd()
+            written = os.write(fd, line)
             if written != len(line):  # pragma: no cover - a full disk
                 raise StoreError(f"{self.path}: short write ({written} of {len(line)} bytes)")
-            os.fsync(self._fd)
+            os.fsync(fd)
             typed: Event = EVENT_ADAPTER.validate_python(stored)
             if self._session is None:
                 assert isinstance(typed, SessionCreated)

@@ -148,9 +148,7 @@ def test_torn_last_line_is_skipped_with_warning_and_terminated_by_next_writer(
 
     loaded = store.load(session_id)
     assert loaded.session.ideas[1].text == "kept"
-    assert loaded.warnings == [
-        f"{path}:3: skipped a torn last line (the writer stopped mid-write)"
-    ]
+    assert loaded.warnings == [f"{path}:3: skipped a torn last line (the writer stopped mid-write)"]
 
     with store.open_writer(session_id) as writer:
         assert writer.warnings == loaded.warnings
@@ -158,9 +156,7 @@ def test_torn_last_line_is_skipped_with_warning_and_terminated_by_next_writer(
     assert path.read_bytes().startswith(before)  # appended to, never rewritten
     reloaded = store.load(session_id)
     assert reloaded.session.notes == ["after the crash"]
-    assert reloaded.warnings == [
-        f"{path}:3: skipped a torn line left by an interrupted write"
-    ]
+    assert reloaded.warnings == [f"{path}:3: skipped a torn line left by an interrupted write"]
 
 
 def test_garbage_in_the_middle_is_an_error_naming_file_and_line(store: SessionStore) -> None:
@@ -237,9 +233,11 @@ def test_second_writer_is_told_who_holds_the_lock(store: SessionStore) -> None:
 
 
 def test_lock_within_one_process(store: SessionStore) -> None:
-    with store.create("twice") as writer:
-        with pytest.raises(SessionLocked, match=f"pid {os.getpid()}"):
-            store.open_writer(writer.session_id)
+    with (
+        store.create("twice") as writer,
+        pytest.raises(SessionLocked, match=f"pid {os.getpid()}"),
+    ):
+        store.open_writer(writer.session_id)
 
 
 @pytest.mark.parametrize(

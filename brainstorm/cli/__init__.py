@@ -58,7 +58,9 @@ def _global_options(
         typer.Option(
             "--backend",
             envvar="BRAINSTORM_BACKEND",
-            help="ollama, embedded (offline model) or auto (Ollama when it answers). [default: auto]",
+            help=(
+                "ollama, embedded (offline model) or auto (Ollama when it answers). [default: auto]"
+            ),
             show_default=False,
         ),
     ] = None,
@@ -91,7 +93,7 @@ batch_cmd.register(app)
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="brainstorm")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from brainstorm.cli.common import fail_on_user_errors, get_state, print_json, run_async, stderr, stdout
+from brainstorm.cli.common import (
+    fail_on_user_errors,
+    get_state,
+    print_json,
+    run_async,
+    stderr,
+    stdout,
+)
 from brainstorm.config import Settings
 from brainstorm.llm.base import ModelInfo
 
@@ -78,6 +85,7 @@ async def _pull(settings: Settings, name: str) -> None:
         BarColumn,
         DownloadColumn,
         Progress,
+        TaskID,
         TextColumn,
         TimeRemainingColumn,
         TransferSpeedColumn,
@@ -100,13 +108,15 @@ async def _pull(settings: Settings, name: str) -> None:
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=stderr, transient=False) as progress:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
             async for step in backend.pull(name):
                 key = step.digest or step.status
                 if key not in tasks:
                     tasks[key] = progress.add_task(step.status, total=step.total)
                 progress.update(
-                    tasks[key], total=step.total, completed=step.completed or 0,
+                    tasks[key],
+                    total=step.total,
+                    completed=step.completed or 0,
                     description=step.status,
                 )
     finally:

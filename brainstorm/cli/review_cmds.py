@@ -92,7 +92,8 @@ def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Stat
         with get_state(ctx).store.open_writer(session) as writer:
             missing = [f"#{i}" for i in idea_ids if i not in writer.session.ideas]
             if missing:  # check them all before recording any
-                error(f"session {writer.session_id} has no idea {', '.join(missing)}: nothing recorded")
+                listed = ", ".join(missing)
+                error(f"session {writer.session_id} has no idea {listed}: nothing recorded")
             for idea_id in idea_ids:
                 changed = review.set_status(writer, idea_id, status)
                 note = "" if changed else f" (already {status.value})"

@@ -194,7 +194,7 @@ def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         )
         return
     if not summaries:
-        stderr.print("No sessions yet. Start one with: brainstorm new \"your topic\"")
+        stderr.print('No sessions yet. Start one with: brainstorm new "your topic"')
         return
     table = Table(box=None, header_style="bold")
     for column in ("session", "topic", "draft", "accepted", "rejected", "last activity"):
@@ -254,7 +254,12 @@ def techniques(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(
             [
-                {"name": t.name, "title": t.title, "description": t.description, "path": str(t.path)}
+                {
+                    "name": t.name,
+                    "title": t.title,
+                    "description": t.description,
+                    "path": str(t.path),
+                }
                 for t in found.values()
             ]
         )
