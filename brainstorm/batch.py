@@ -48,7 +48,13 @@ from typing import Any, Literal, cast, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from brainstorm.generate import PromptSpec, generate
-from brainstorm.ideation import IDEAS_SCHEMA, TechniqueError, build_messages, get_technique
+from brainstorm.ideation import (
+    IDEAS_SCHEMA,
+    Technique,
+    TechniqueError,
+    build_messages,
+    get_technique,
+)
 from brainstorm.llm.base import Backend, BackendError
 from brainstorm.store import (
     InvalidSessionName,
@@ -512,6 +518,7 @@ class BatchPlan:
         self.targets: dict[str | None, SessionTarget] = {}
         self.prompts: list[PlannedPrompt] = []
         self.warnings: list[str] = []
+        self._techniques: dict[str, Technique] = {}
 
     # -- lifecycle
 
@@ -620,7 +627,7 @@ class BatchPlan:
             or self.options.default_technique
         )
         try:
-            technique = get_technique(technique_name)
+            technique = self.technique(technique_name)
         except TechniqueError as problem:
             raise BatchError(f"{at(self.batch.source, located.where)}: {problem}") from None
         return PlannedPrompt(
@@ -672,6 +679,12 @@ class BatchPlan:
                     raise  # not a lost race with another batch: a real problem
         raise BatchError(f"could not find a free session name after {base}")
 
+    def technique(self, name: str) -> Technique:
+        """`get_technique`, read from the templates once per batch rather than per prompt."""
+        if name not in self._techniques:
+            self._techniques[name] = get_technique(name)
+        return self._techniques[name]
+
     def message_topic(self, planned: PlannedPrompt) -> tuple[str, str]:
         """(topic, prompt) sent to the model: the entry's topic, else --topic, else the topic
         of the named session it goes to; a prompt with none of these is its own topic."""
@@ -689,7 +702,7 @@ class BatchPlan:
         return PromptSpec(
             prompt=planned.entry.prompt,
             messages=build_messages(
-                get_technique(planned.technique), topic, prompt, structured=structured
+                self.technique(planned.technique), topic, prompt, structured=structured
             ),
             model=planned.model,
             technique=planned.technique,

@@ -378,7 +378,7 @@ class _Reporter(BatchProgress):
             parts.append(f"{report.not_started} not started")
         if report.skipped:
             parts.append(f"{report.skipped} skipped (already completed)")
-        line = Text(f"{', '.join(parts)} in {report.elapsed:.1f}s.", style="bold")
+        line = Text(f"{', '.join(parts)} in {report.elapsed:.2f} s.", style="bold")
         stderr.print(line)
         if report.interrupted_by or failed or cancelled or report.not_started:
             stderr.print(
