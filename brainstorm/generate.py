@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from brainstorm.ideation import DraftIdea, ideas_from_reply, split_ideas
+from brainstorm.ideation import DraftIdea, ideas_from_reply, parse_structured, split_ideas
 from brainstorm.llm import resolve_model
 from brainstorm.llm.base import Backend, BackendError, ChatRequest, Message
 from brainstorm.models import (
@@ -141,12 +141,12 @@ async def generate(
 def _store_partial(
     writer: SessionWriter, backend: Backend, spec: PromptSpec, prompt_id: str, text: str
 ) -> list[Idea]:
-    """Keep what arrived before a failure. Half-written JSON cannot be split into ideas, so a
-    structured reply is kept whole; a plain one is split and its last idea marked incomplete."""
+    """Keep what arrived before a failure, its last idea marked incomplete. A structured reply
+    keeps the ideas whose JSON arrived whole, or else the raw text as one idea."""
     if not text.strip():
         return []
     if spec.schema is not None:
-        drafts = [DraftIdea(text=text.strip())]
+        drafts = parse_structured(text) or [DraftIdea(text=text.strip())]
     else:
         drafts = split_ideas(text) or [DraftIdea(text=text.strip())]
     return _store_drafts(writer, backend, spec, prompt_id, drafts, None, incomplete_last=True)

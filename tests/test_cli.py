@@ -6,65 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from brainstorm.store import SessionStore
+from tests.cli_support import Run, new_session, show_json
 from tests.fakes import FakeOllama
-
-BRAINSTORM = str(Path(sys.executable).with_name("brainstorm"))
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture
-def sessions(tmp_path: Path) -> Path:
-    return tmp_path / "sessions"
-
-
-@pytest.fixture
-def env(sessions: Path, tmp_path: Path, fake_ollama: FakeOllama) -> dict[str, str]:
-    fake_ollama.add_model("llama3.2")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BRAINSTORM_", "OLLAMA_"))}
-    return clean | {
-        "BRAINSTORM_SESSIONS_DIR": str(sessions),
-        "BRAINSTORM_CONFIG": str(tmp_path / "no-config.toml"),
-        "BRAINSTORM_BACKEND": "ollama",
-        "OLLAMA_HOST": fake_ollama.url,
-        "NO_COLOR": "1",
-    }
-
-
-@pytest.fixture
-def run(env: dict[str, str]) -> Run:
-    def _run(*args: str, input: str | None = None, **extra_env: str) -> Any:
-        return subprocess.run(
-            [BRAINSTORM, *args],
-            env=env | extra_env,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    return _run
-
-
-def new_session(run: Run, topic: str = "Quieter offices") -> str:
-    result = run("new", topic)
-    assert result.returncode == 0, result.stderr
-    return str(result.stdout.strip())
-
-
-def show_json(run: Run, session: str) -> dict[str, Any]:
-    result = run("show", session, "--json")
-    assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
 
 
 def test_help_does_not_import_textual_or_ollama(env: dict[str, str]) -> None:

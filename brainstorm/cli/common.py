@@ -16,8 +16,9 @@ from rich.console import Console
 from rich.text import Text
 
 from brainstorm.config import ConfigError, Settings, load_settings
-from brainstorm.ideation import UnknownTechnique
+from brainstorm.ideation import TechniqueError
 from brainstorm.llm.base import BackendError
+from brainstorm.metrics import idea_metrics
 from brainstorm.models import Author, Idea, Session, Status
 from brainstorm.presentation import status_label
 from brainstorm.store import SessionStore, StoreError
@@ -77,7 +78,7 @@ def fail_on_user_errors() -> Iterator[None]:
         yield
     except BackendError as problem:
         error(problem.message, problem.hint, problem.exit_code)
-    except (StoreError, ConfigError, UnknownTechnique) as problem:
+    except (StoreError, ConfigError, TechniqueError) as problem:
         error(str(problem))
 
 
@@ -139,6 +140,7 @@ def idea_json(idea: Idea) -> dict[str, Any]:
         "hidden": idea.hidden,
         "created_at": idea.created_at.isoformat(),
         "options": idea.options,
+        "metrics": idea_metrics(idea).model_dump(mode="json"),
     }
 
 
