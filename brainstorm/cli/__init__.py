@@ -83,13 +83,14 @@ def _open_app(ctx: typer.Context) -> None:
         run_app(state.settings)
 
 
-from brainstorm.cli import batch_cmd, models_cmd, review_cmds, session_cmds, stats_cmds  # noqa: E402
+from brainstorm.cli import batch_cmd, export_cmd, models_cmd, review_cmds, session_cmds, stats_cmds  # noqa: E402
 
 session_cmds.register(app)
 review_cmds.register(app)
 models_cmd.register(app)
 stats_cmds.register(app)
 batch_cmd.register(app)
+export_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,105 @@
+"""`brainstorm export`: a session as markdown (or JSON) that says what a person reviewed.
+
+Thin over `brainstorm.export`, which the TUI calls too."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from brainstorm.cli.common import EXIT_USAGE, error, fail_on_user_errors, get_state, stderr, warn
+from brainstorm.export import ExportError, ExportExists, ExportOptions, export_session, write_export
+
+
+class Format(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+
+
+def export(
+    ctx: typer.Context,
+    session: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file instead of stdout ('-': stdout). Never replaced without"
+            " --force.",
+        ),
+    ] = None,
+    accepted_only: Annotated[
+        bool,
+        typer.Option(
+            "--accepted-only", help="Only accepted ideas: leave out every draft (and rejected)."
+        ),
+    ] = False,
+    include_rejected: Annotated[
+        bool, typer.Option("--include-rejected", help="Add rejected ideas (left out by default).")
+    ] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history", help="After each edited idea, the model's original and a word diff."
+        ),
+    ] = False,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md (markdown with YAML front matter) or json. [default: json for a .json"
+            " output file, else md]",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the output file if it exists.")
+    ] = False,
+) -> None:
+    """Export a session as markdown with YAML front matter, or as JSON.
+
+    Drafts are included with a DRAFT badge unless --accepted-only; rejected ideas only with
+    --include-rejected. Files are written atomically (a temporary file renamed into place)."""
+    if accepted_only and include_rejected:
+        error(
+            "--accepted-only and --include-rejected contradict each other",
+            "use --accepted-only for accepted ideas only, or drop it to add rejected ones",
+            EXIT_USAGE,
+        )
+    to_stdout = output is None or str(output) == "-"
+    if fmt is None:
+        fmt = Format.json if not to_stdout and output and output.suffix == ".json" else Format.md
+    options = ExportOptions(
+        format=fmt.value,
+        include_drafts=not accepted_only,
+        include_rejected=include_rejected,
+        history=history,
+    )
+    with fail_on_user_errors():
+        loaded = get_state(ctx).store.load(session)
+    for message in loaded.warnings:
+        warn(message)
+    text = export_session(loaded.session, options)
+    if to_stdout or output is None:
+        sys.stdout.buffer.write(text.encode("utf-8", errors="replace"))
+        sys.stdout.flush()
+        return
+    try:
+        written = write_export(output, text, force=force)
+    except ExportExists as problem:
+        error(f"{problem.path} already exists", "use --force to replace it")
+    except ExportError as problem:
+        error(str(problem))
+    line = Text("wrote ", style="dim")
+    line.append(str(written))
+    stderr.print(line)
