@@ -39,8 +39,8 @@ import time
 import tomllib
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -796,17 +796,19 @@ class BatchProgress:
 
 async def run_batch(
     plan: BatchPlan,
-    backend: Backend,
+    backend: Backend | None,
     *,
     concurrency: int = 4,
     progress: BatchProgress | None = None,
     handle_signals: bool = False,
 ) -> BatchReport:
     """Run every prompt not skipped, at most `concurrency` at a time. `plan.create_sessions()`
-    must have been called. Backend errors become failed results; a store error (disk full)
-    stops the batch and is raised."""
+    must have been called. `backend` may be None when nothing is left to run. Backend errors
+    become failed results; a store error (disk full) stops the batch and is raised."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
+    if backend is None and plan.to_run:
+        raise ValueError("a backend is needed: some prompts have not completed")
     progress = progress or BatchProgress()
     todo = plan.to_run
     results: list[PromptResult] = []
@@ -819,7 +821,7 @@ async def run_batch(
             if interrupted:
                 return
             writer = planned.target.writer
-            assert writer is not None and planned.spec is not None
+            assert writer is not None and planned.spec is not None and backend is not None
             progress.prompt_started(planned)
             began = time.perf_counter()
             try:
@@ -854,7 +856,7 @@ async def run_batch(
         for task in tasks:
             task.cancel()
 
-    with _signals_cancel(interrupt, enabled=handle_signals):
+    with _SignalsCancel(interrupt, enabled=handle_signals):
         try:
             async with asyncio.TaskGroup() as group:
                 tasks.extend(group.create_task(one(planned)) for planned in todo)
@@ -891,25 +893,40 @@ def _cancelled_result(
     )
 
 
-@contextmanager
-def _signals_cancel(handler: Callable[[str], None], *, enabled: bool) -> Iterator[None]:
-    """While active, SIGINT and SIGTERM call `handler(name)` instead of stopping the process.
-    Only possible on the main thread of a Unix event loop; elsewhere nothing is installed."""
-    installed: list[signal.Signals] = []
-    loop = asyncio.get_running_loop()
-    if enabled:
+class _SignalsCancel:
+    """While active, the first SIGINT or SIGTERM calls `handler(name)` instead of stopping the
+    process, and puts the default handlers back: a second Ctrl-C stops at once. Only possible
+    on the main thread of a Unix event loop; elsewhere nothing is installed."""
+
+    def __init__(self, handler: Callable[[str], None], *, enabled: bool) -> None:
+        self.handler = handler
+        self.enabled = enabled
+        self.installed: list[signal.Signals] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def __enter__(self) -> _SignalsCancel:
+        if not self.enabled:
+            return self
+        self.loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
-                loop.add_signal_handler(signum, handler, signum.name)
+                self.loop.add_signal_handler(signum, self._received, signum.name)
             except (NotImplementedError, RuntimeError, ValueError):
                 continue
-            installed.append(signum)
-    try:
-        yield
-    finally:
-        for signum in installed:
+            self.installed.append(signum)
+        return self
+
+    def _received(self, name: str) -> None:
+        self.restore()
+        self.handler(name)
+
+    def restore(self) -> None:
+        while self.installed and self.loop is not None:
             with suppress(Exception):
-                loop.remove_signal_handler(signum)
+                self.loop.remove_signal_handler(self.installed.pop())
+
+    def __exit__(self, *exc: object) -> None:
+        self.restore()
 
 
 def as_format(value: str | None) -> BatchFormat | None:

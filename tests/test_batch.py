@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import queue
 import signal
 import subprocess
@@ -337,6 +338,38 @@ def test_plain_text_progress_lines_on_stderr(env: dict[str, str], tmp_path: Path
     assert "brainstorm show batch-p-txt" in result.stderr
 
 
+def test_rich_progress_bar_on_a_terminal_while_json_goes_to_stdout(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    batch = write(tmp_path, "tty.jsonl", '{"prompt": "a"}\n{"prompt": "b", "model": "ghost"}\n')
+    controller, terminal = pty.openpty()
+    child = subprocess.Popen(
+        [str(BRAINSTORM), "batch", str(batch), "--json"],
+        env={**env, "TERM": "xterm-256color"},
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+    )
+    os.close(terminal)
+    screen = b""
+    while True:  # until the child closes the terminal
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not data:
+            break
+        screen += data
+    os.close(controller)
+    out, _ = child.communicate(timeout=TIMEOUT)
+    shown = screen.decode("utf-8", "replace")
+    assert child.returncode == 4, shown
+    assert "━" in shown and "2/2" in shown  # the bar, finished
+    assert "ghost" in shown  # the failure is printed above the bar
+    assert [line["status"] for line in json_lines(out)].count("completed") == 1
+    assert "{" not in shown  # no JSON on the terminal's stderr
+
+
 def test_requests_overlap_up_to_the_concurrency_and_no_further(
     env: dict[str, str], fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
@@ -492,7 +525,11 @@ def test_prompt_without_any_topic_is_its_own_topic(
 
 
 def test_each_run_gets_a_new_session_and_resume_continues_the_newest(
-    env: dict[str, str], fake_ollama: FakeOllama, sessions: Path, tmp_path: Path
+    env: dict[str, str],
+    fake_ollama: FakeOllama,
+    dead_ollama_url: str,
+    sessions: Path,
+    tmp_path: Path,
 ) -> None:
     batch = str(write(tmp_path, "runs.txt", "alpha\nbeta\n"))
     first = brainstorm(env, "batch", batch, "--json")
@@ -500,7 +537,8 @@ def test_each_run_gets_a_new_session_and_resume_continues_the_newest(
     assert {line["session"] for line in json_lines(first.stdout)} == {"batch-runs-txt"}
     assert {line["session"] for line in json_lines(second.stdout)} == {"batch-runs-txt.2"}
     fake_ollama.clear_records()
-    resumed = brainstorm(env, "batch", batch, "--json", "--resume")
+    # Nothing left to run: no model is needed, so a stopped server does not matter.
+    resumed = brainstorm({**env, "OLLAMA_HOST": dead_ollama_url}, "batch", batch, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout == ""
     assert "2 already completed (skipped)" in resumed.stderr

@@ -189,14 +189,15 @@ def batch(
 async def _run(
     plan: BatchPlan, settings: Settings, concurrency: int, reporter: _Reporter
 ) -> BatchReport:
+    if not plan.to_run:  # all completed already (--resume): no need for a model at all
+        return await run_batch(plan, None, concurrency=concurrency, progress=reporter)
     from brainstorm.llm import open_backend
 
     backend = await open_backend(settings)
     try:
-        if plan.to_run:
-            await _check_server(backend)
+        await _check_server(backend)
         plan.create_sessions()
-        reporter.backend = f"{backend.name} at {backend.location}"
+        reporter.backend = f"{backend.name}:{plan.options.model} at {backend.location}"
         return await run_batch(
             plan, backend, concurrency=concurrency, progress=reporter, handle_signals=True
         )
@@ -265,10 +266,10 @@ class _Reporter(BatchProgress):
         head = Text(f"batch {visible(plan.batch.source)}: {self.total} prompt(s)", style="bold")
         if skipped:
             head.append(f", {skipped} already completed (skipped)", style="bold")
-        head.append(
-            f" → session {sessions} · {self.backend} · concurrency {self.concurrency}",
-            style="dim",
-        )
+        details = [f"session {sessions}"]
+        if self.total:
+            details += [self.backend, f"concurrency {self.concurrency}"]
+        head.append(" → " + " · ".join(details), style="dim")
         stderr.print(head)
         if self.total and stderr.is_terminal:
             self._start_bar()
@@ -327,6 +328,9 @@ class _Reporter(BatchProgress):
             TextColumn("{task.description}", markup=False),
             console=stderr,
             transient=False,
+            # --json lines belong on stdout, not in the bar's console on stderr.
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self.task = self.progress.add_task("", total=self.total, ok=0, bad=0)
         self.progress.start()
@@ -356,8 +360,13 @@ class _Reporter(BatchProgress):
         return line
 
     def _json(self, data: dict[str, Any]) -> None:
+        line = json.dumps(data, ensure_ascii=False)
+        if self.progress is not None and sys.stdout.isatty():
+            # Both on the screen: print above the bar rather than through it.
+            self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            return
         try:
-            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+            sys.stdout.write(line + "\n")
             sys.stdout.flush()
         except BrokenPipeError:
             # The reader went away (`| head`): keep running and storing, stop printing.
@@ -387,10 +396,9 @@ class _Reporter(BatchProgress):
                     style="dim",
                 )
             )
-        if report.nothing_could_run:
-            first = next((r for r in report.results if r.hint), None)
-            if first is not None and first.hint:
-                stderr.print(Text(visible(first.hint), style="dim"))
+        hints = dict.fromkeys(r.hint for r in report.results if r.status == "failed" and r.hint)
+        for hint in list(hints)[:3]:
+            stderr.print(Text(visible(hint or ""), style="dim"))
         for session_id in self.plan.session_ids:
             stderr.print(
                 Text(
