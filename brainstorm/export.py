@@ -81,6 +81,7 @@ __all__ = [
     "export_json",
     "export_markdown",
     "export_session",
+    "save_export",
     "select_ideas",
     "write_export",
     "yaml_front_matter",
@@ -751,9 +752,13 @@ def export_session(session: Session, options: ExportOptions | None = None) -> st
 # --- writing ----------------------------------------------------------------------------------
 
 
-def default_export_path(session: Session, directory: Path, fmt: ExportFormat = "md") -> Path:
+def default_export_path(
+    session: Session, directory: Path | None = None, fmt: ExportFormat = "md"
+) -> Path:
     """``DIRECTORY/<session id>.md`` or, when taken, the first free ``<id>-2.md``, ``<id>-3.md``…
-    (for front ends that pick the name themselves and must not overwrite)."""
+    (for front ends that pick the name themselves and must not overwrite). ``directory``
+    defaults to the current directory."""
+    directory = Path.cwd() if directory is None else directory
     extension = EXTENSIONS[fmt]
     candidate = directory / f"{session.id}{extension}"
     number = 2
@@ -761,6 +766,23 @@ def default_export_path(session: Session, directory: Path, fmt: ExportFormat = "
         candidate = directory / f"{session.id}-{number}{extension}"
         number += 1
     return candidate
+
+
+def save_export(
+    session: Session, options: ExportOptions | None = None, directory: Path | None = None
+) -> Path:
+    """Export ``session`` into a new file in ``directory`` (default: the current directory),
+    named after the session and never replacing a file (see `default_export_path`). Returns
+    the absolute path written. This is what the TUI's export key calls."""
+    options = options or ExportOptions()
+    text = export_session(session, options)
+    for _ in range(100):  # another writer may take the free name first; try the next one
+        path = default_export_path(session, directory, options.format)
+        try:
+            return write_export(path, text).absolute()
+        except ExportExists:
+            continue
+    raise ExportError(f"no free file name for {session.id} in {directory or Path.cwd()}")
 
 
 def _umask() -> int:

@@ -42,6 +42,7 @@ HELP_TEXT = """\
   n             add your own idea
   shift+p       pull the session's model when Ollama does not have it
   m             show / hide the session figures
+  shift+e       export to markdown: a new ./<session id>.md (ctrl+p: accepted only, history)
   esc           back to the session list (when nothing is streaming)
 
 A session open in another brainstorm window opens [b]read-only[/b]: you can read and \

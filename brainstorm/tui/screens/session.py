@@ -25,6 +25,7 @@ from textual.widgets import Footer, Header, Input, Label
 from textual.worker import Worker, WorkerState
 
 from brainstorm import review
+from brainstorm.export import ExportError, ExportOptions, save_export
 from brainstorm.generate import GenerationOutcome, PromptSpec, generate
 from brainstorm.ideation import (
     DEFAULT_TECHNIQUE,
@@ -76,6 +77,7 @@ class SessionScreen(Screen[None]):
         Binding("n", "add_idea", "Add"),
         Binding("slash", "focus_prompt", "Prompt", show=False),
         Binding("m", "toggle_metrics", "Figures", show=False),
+        Binding("E", "export", "Export", show=False),
         Binding("P", "pull_model", "Pull model", show=False),
         Binding("ctrl+r", "reload", "Retry/reload", show=False),
     ]
@@ -297,6 +299,19 @@ class SessionScreen(Screen[None]):
         prompt = self.query_one("#prompt", Input)
         if not prompt.disabled:
             prompt.focus()
+
+    def action_export(self) -> None:
+        self._export(ExportOptions())
+
+    def _export(self, options: ExportOptions) -> None:
+        """Export to a new markdown file in the current directory (`brainstorm.export`, the
+        same as `brainstorm export`); never replaces a file. Works read-only too."""
+        try:
+            path = save_export(self.session, options)
+        except (ExportError, OSError) as problem:
+            self.notify(visible(f"Export failed: {problem}"), severity="error", markup=False)
+            return
+        self.notify(visible(f"Exported to {path}"), title="Export", markup=False, timeout=10)
 
     # -- generation --------------------------------------------------------------------------
 
@@ -588,6 +603,21 @@ class SessionScreen(Screen[None]):
                 "Show / hide session figures",
                 "Revision metrics and a chart",
                 self.action_toggle_metrics,
+            ),
+            SystemCommand(
+                "Export to markdown",
+                "All but rejected ideas, drafts marked DRAFT, into ./<session>.md",
+                self.action_export,
+            ),
+            SystemCommand(
+                "Export accepted ideas only",
+                "Markdown without any draft, into ./<session>.md",
+                partial(self._export, ExportOptions(include_drafts=False)),
+            ),
+            SystemCommand(
+                "Export with edit history",
+                "Markdown plus each edited idea's original and word diff",
+                partial(self._export, ExportOptions(history=True)),
             ),
             SystemCommand("Back to the session list", "Leave this session", self.action_leave),
             SystemCommand(
