@@ -7,6 +7,7 @@ calls, so both record the same events.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import AwaitMount
 from textual.widgets import Footer, Header, Input, Label
 from textual.worker import Worker, WorkerState
 
@@ -45,6 +47,7 @@ from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
 from brainstorm.tui.widgets.banner import ConnectionBanner
+from brainstorm.tui.widgets.card_styles import CardStyles
 from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
 from brainstorm.tui.widgets.metrics_panel import MetricsPanel
 
@@ -103,7 +106,8 @@ class SessionScreen(Screen[None]):
         self._flush_timer: Timer | None = None
         self._live_source = ""
         self._close_when_done = False
-        self._focus_after: int | None = None
+        # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
+        self.stream_redrawn = asyncio.Event()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -145,6 +149,7 @@ class SessionScreen(Screen[None]):
         yield Label("", id="stream-status")
         yield Input(id="prompt", placeholder="Ask for ideas (enter sends, esc stops)")
         yield Footer(compact=True)
+        yield CardStyles()
 
     def on_mount(self) -> None:
         self.title = visible(self.session.topic)
@@ -175,8 +180,9 @@ class SessionScreen(Screen[None]):
         self.set_class(self.read_only, "-read-only")
         self.refresh_bindings()
 
-    def refresh_cards(self) -> None:
-        """Bring the cards in line with the session: update changed ones, add new ones."""
+    def refresh_cards(self) -> AwaitMount | None:
+        """Bring the cards in line with the session: update changed ones, add new ones.
+        Returns the pending mount of new cards (await it before focusing one)."""
         container = self.query_one("#cards", VerticalScroll)
         ideas = self.session.visible_ideas()
         existing = {card.idea_id: card for card in container.query(IdeaCard)}
@@ -185,17 +191,26 @@ class SessionScreen(Screen[None]):
             snapshot = idea.model_copy(deep=True)
             card = existing.get(idea.id)
             if card is None:
-                new_cards.append(IdeaCard(snapshot, read_only=self.read_only))
+                new_cards.append(
+                    IdeaCard(snapshot, read_only=self.read_only, origin=self._origin(idea))
+                )
             else:
                 card.idea = snapshot
                 card.read_only = self.read_only
-        if new_cards:
-            container.mount_all(new_cards)
+        mounting = container.mount_all(new_cards) if new_cards else None
         self.query_one("#no-ideas").display = not ideas and not self.generating
         hidden = len(self.session.ideas) - len(ideas)
         if hidden:
             self._status(f"{hidden} model idea(s) are hidden until revealed (human-first round).")
         self._update_metrics()
+        return mounting
+
+    def _origin(self, idea: Idea) -> str | None:
+        """ "critique of #3" for ideas a follow-up produced."""
+        record = self.session.prompts.get(idea.prompt_id or "")
+        if record is None or record.follow_up is None:
+            return None
+        return f"{record.follow_up} of #{record.parent_idea}"
 
     def _update_metrics(self) -> None:
         panel = self.query_one(MetricsPanel)
@@ -260,7 +275,10 @@ class SessionScreen(Screen[None]):
     def _focus_card(self, idea_id: int) -> None:
         cards = self.query(f"#idea-{idea_id}")
         if cards:
-            cards.first().focus()
+            card = cards.first()
+            card.focus(scroll_visible=False)
+            # After the next layout, when a just-mounted card has its size.
+            self.call_after_refresh(card.scroll_visible, animate=False)
 
     def _save_edit(self, idea_id: int, shown: str, text: str | None) -> None:
         if text is None or self.writer is None:
@@ -279,7 +297,7 @@ class SessionScreen(Screen[None]):
             self._save_new_idea,
         )
 
-    def _save_new_idea(self, text: str | None) -> None:
+    async def _save_new_idea(self, text: str | None) -> None:
         if text is None or not text.strip() or self.writer is None:
             return
         try:
@@ -287,8 +305,10 @@ class SessionScreen(Screen[None]):
         except StoreError as problem:
             self._status(str(problem), "error")
             return
-        self.refresh_cards()
-        self.call_after_refresh(self._focus_card, idea.id)
+        mounting = self.refresh_cards()
+        if mounting is not None:
+            await mounting
+        self._focus_card(idea.id)
 
     def action_toggle_metrics(self) -> None:
         panel = self.query_one(MetricsPanel)
@@ -449,19 +469,22 @@ class SessionScreen(Screen[None]):
         stats = self.stream_stats
         stats.redraws += 1
         stats.last_redraw = time.perf_counter()
+        self.stream_redrawn.set()
         self._status(f"Streaming from {self._live_source}: {stats.chunks} chunks (esc stops)")
         if follow:
             container.scroll_end(animate=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker or event.state in (
             WorkerState.PENDING,
             WorkerState.RUNNING,
         ):
             return
-        self._finish_generation(event.worker, event.state)
+        await self._finish_generation(event.worker, event.state)
 
-    def _finish_generation(self, worker: Worker[GenerationOutcome], state: WorkerState) -> None:
+    async def _finish_generation(
+        self, worker: Worker[GenerationOutcome], state: WorkerState
+    ) -> None:
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
@@ -471,10 +494,12 @@ class SessionScreen(Screen[None]):
         self._completed = []
         if not self.is_attached:
             return
-        self.query(LiveCard).remove()
+        await self.query(LiveCard).remove()
         self.generating = False
         # The stored ideas are rendered from the session, in full, whatever the redraw rate.
-        self.refresh_cards()
+        mounting = self.refresh_cards()
+        if mounting is not None:
+            await mounting
         if state is WorkerState.CANCELLED:
             record = next(reversed(self.session.prompts.values()), None)
             kept = record.ideas if record is not None else []
@@ -505,7 +530,7 @@ class SessionScreen(Screen[None]):
             " Review each: a accept, e edit, x reject."
         )
         if outcome.ideas:
-            self.call_after_refresh(self._focus_card, outcome.ideas[0].id)
+            self._focus_card(outcome.ideas[0].id)
 
     def _report_error(self, outcome: GenerationOutcome) -> None:
         error = outcome.error

@@ -6,20 +6,21 @@ Model text is shown literally: it goes in as `Content` (never parsed as markup) 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Label, Static
+from textual.style import Style
+from textual.widget import Widget
 
 from brainstorm.metrics import idea_metrics
 from brainstorm.models import Author, Idea, Status
 from brainstorm.presentation import status_label
 from brainstorm.textsafe import visible
+from brainstorm.tui.widgets.card_styles import CardStyles
 
 # Actions that change the session (disabled in a read-only session).
 WRITE_ACTIONS = frozenset({"edit", "accept", "reject", "draft", "follow_up"})
@@ -30,41 +31,72 @@ def literal(text: str) -> Content:
     return Content(visible(text))
 
 
-class CardBase(Vertical):
-    """The shared look: a head line (badge, flags, number, source), title, body, meta line."""
+@dataclass(frozen=True)
+class CardView:
+    """What a card shows, as plain strings (rendered literally)."""
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="card-head"):
-            yield Label(classes="ref")
-            yield Label(classes="badge")
-            yield Label("INCOMPLETE", classes="incomplete")
-            yield Label(classes="source")
-        yield Static(classes="title", markup=False)
-        yield Static(classes="body", markup=False)
-        yield Label(classes="meta", markup=False)
+    ref: str
+    badge: str
+    title: str | None
+    text: str
+    source: str
+    meta: str
+    incomplete: bool = False
 
-    def show(
-        self, *, ref: str, badge: str, title: str | None, text: str, source: str, meta: str
-    ) -> None:
-        self.query_one(".ref", Label).update(Content(ref))
-        self.query_one(".badge", Label).update(Content(f" {badge} "))
-        self.query_one(".source", Label).update(literal(source))
-        title_widget = self.query_one(".title", Static)
-        title_widget.display = bool(title)
-        title_widget.update(literal(title or ""))
-        self.query_one(".body", Static).update(literal(text))
-        meta_widget = self.query_one(".meta", Label)
-        meta_widget.display = bool(meta)
-        meta_widget.update(literal(meta))
+
+class CardBase(Widget):
+    """The shared look: a head line (number, badge, flags, source), title, body, meta line.
+
+    One widget that renders one `Content` (no child widgets), so a session with hundreds of
+    ideas opens quickly. Its colours come from the screen's `CardStyles` (see there why).
+    """
+
+    view: reactive[CardView] = reactive(CardView("", "", None, "", "", ""), layout=True)
+    kind = "draft"  # draft, accepted, rejected, human or live: picks badge and body styles
+
+    def __init__(self, view: CardView, *, id: str | None = None, classes: str = "") -> None:
+        super().__init__(id=id, classes=classes)
+        self.set_reactive(CardBase.view, view)
+        self._styles: CardStyles | None = None
+
+    def show(self, view: CardView) -> None:
+        self.view = view
+
+    def _part(self, name: str, kind: str | None = None) -> Style:
+        if self._styles is None:
+            found = self.screen.query(CardStyles)
+            if not found:
+                return Style()
+            self._styles = found.first()
+        return self._styles.part(name, kind)
+
+    def render(self) -> Content:
+        view = self.view
+        part = self._part
+        head = Content.assemble(
+            (view.ref, part("ref")), " ", (f" {view.badge} ", part("badge", self.kind))
+        )
+        if view.incomplete:
+            head += Content.assemble(" ", (" INCOMPLETE ", part("incomplete")))
+        source = literal(view.source).stylize(part("source"))
+        gap = self.size.width - head.cell_length - source.cell_length
+        head = head + Content(" " * max(1, gap)) + source
+        lines = [head]
+        if view.title:
+            lines.append(literal(view.title).stylize(part("title")))
+        lines.append(literal(view.text).stylize(part("body", self.kind)))
+        if view.meta:
+            lines.append(literal(view.meta).stylize(part("meta")))
+        return Content("\n").join(lines)
 
 
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def card_meta(idea: Idea) -> str:
+def card_meta(idea: Idea, origin: str | None = None) -> str:
     """The figures under a card: technique, revisions, and how much the person changed."""
-    parts: list[str] = []
+    parts: list[str] = [origin] if origin else []
     if idea.technique:
         parts.append(idea.technique)
     if idea.author is Author.MODEL and idea.revisions:
@@ -106,14 +138,13 @@ class IdeaCard(CardBase, can_focus=True):
             self.idea_id = idea_id
             self.action = action
 
-    def __init__(self, idea: Idea, *, read_only: bool = False) -> None:
-        super().__init__(id=f"idea-{idea.id}", classes="idea-card")
+    def __init__(self, idea: Idea, *, read_only: bool = False, origin: str | None = None) -> None:
+        self.origin = origin
+        super().__init__(self._view_of(idea), id=f"idea-{idea.id}", classes="idea-card")
         self.set_reactive(IdeaCard.idea, idea)
         self.set_reactive(IdeaCard.read_only, read_only)
         self.idea_id = idea.id
-
-    def on_mount(self) -> None:
-        self._render_idea()
+        self._set_classes(idea)
 
     def watch_idea(self) -> None:
         self._render_idea()
@@ -121,25 +152,33 @@ class IdeaCard(CardBase, can_focus=True):
     def watch_read_only(self) -> None:
         self.refresh_bindings()
 
-    def _render_idea(self) -> None:
-        idea = self.idea
-        if idea is None:
-            return
+    def _view_of(self, idea: Idea) -> CardView:
+        return CardView(
+            ref=f"#{idea.id}",
+            badge=status_label(idea),
+            title=idea.title,
+            text=idea.text,
+            source="you" if idea.author is Author.HUMAN else idea.source,
+            meta=card_meta(idea, self.origin),
+            incomplete=idea.incomplete,
+        )
+
+    def _set_classes(self, idea: Idea) -> None:
         human = idea.author is Author.HUMAN
+        self.kind = "human" if human else idea.status.value
         self.set_class(human, "-human")
         for status in Status:
             self.set_class(not human and idea.status is status, f"-{status.value}")
         self.set_class(idea.incomplete, "-incomplete")
         self.set_class(idea.edited, "-edited")
         self.set_class(idea.accepted_as_is, "-as-is")
-        self.show(
-            ref=f"#{idea.id}",
-            badge=status_label(idea),
-            title=idea.title,
-            text=idea.text,
-            source="you" if human else idea.source,
-            meta=card_meta(idea),
-        )
+
+    def _render_idea(self) -> None:
+        idea = self.idea
+        if idea is None:
+            return
+        self._set_classes(idea)
+        self.show(self._view_of(idea))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -171,29 +210,21 @@ class LiveCard(CardBase):
     """An idea still arriving from the model (not stored yet). Always a DRAFT."""
 
     def __init__(self, *, writing: bool, source: str) -> None:
-        super().__init__(classes="idea-card live-card -draft")
-        self._writing = writing
         self._source = source
-        self._text = ""
-        self._title: str | None = None
+        super().__init__(self._view_for("", None, writing), classes="idea-card live-card -draft")
+        self.kind = "live"
+        self.set_class(writing, "-writing")
 
-    def on_mount(self) -> None:
-        self._render_live()
-
-    def set_text(self, text: str, title: str | None = None, *, writing: bool) -> None:
-        if (text, title, writing) == (self._text, self._title, self._writing):
-            return
-        self._text, self._title, self._writing = text, title, writing
-        if self.is_mounted:
-            self._render_live()
-
-    def _render_live(self) -> None:
-        self.set_class(self._writing, "-writing")
-        self.show(
+    def _view_for(self, text: str, title: str | None, writing: bool) -> CardView:
+        return CardView(
             ref="#…",
-            badge="DRAFT · writing…" if self._writing else "DRAFT · arriving",
-            title=self._title,
-            text=self._text or "…",
+            badge="DRAFT · writing…" if writing else "DRAFT · arriving",
+            title=title,
+            text=text or "…",
             source=self._source,
             meta="",
         )
+
+    def set_text(self, text: str, title: str | None = None, *, writing: bool) -> None:
+        self.set_class(writing, "-writing")
+        self.show(self._view_for(text, title, writing))

@@ -55,7 +55,7 @@ class MetricsPanel(Widget):
             )
         lines.append(Content(""))
         as_is = (
-            f"{m.accepted_as_is} of {m.accepted_model_ideas} ({_percent(m.accepted_as_is_share)})"
+            f"{m.accepted_as_is}/{m.accepted_model_ideas} ({_percent(m.accepted_as_is_share)})"
             if m.accepted_model_ideas
             else "–"
         )
@@ -66,8 +66,8 @@ class MetricsPanel(Widget):
             ("word edit rate", _percent(m.word_edit_rate)),
             ("char edit rate", _percent(m.char_edit_rate)),
             ("model words kept", _percent(m.model_retention)),
-            ("model share, accepted", _percent(m.model_share_of_accepted)),
+            ("model % of accepted", _percent(m.model_share_of_accepted)),
         ]
         for label, value in figures:
-            lines.append(Content.assemble((f"{label:<22}", style("metrics--label")), value))
+            lines.append(Content.assemble((f"{label:<20}", style("metrics--label")), value))
         return Content("\n").join(lines)

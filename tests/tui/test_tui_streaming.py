@@ -1,0 +1,210 @@
+"""Streaming: live cards as ideas complete, throttled redraws with the final text in full,
+Esc cancelling the request, errors mid-stream, and model text shown literally."""
+
+from __future__ import annotations
+
+import asyncio
+
+from brainstorm.config import Settings
+from brainstorm.models import GenerationFailed, IdeaDrafted, PromptSent
+from brainstorm.store import SessionStore, read_events
+from brainstorm.tui.screens.session import SessionScreen
+from brainstorm.tui.widgets.card_styles import CardStyles
+from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
+from tests.fakes import FakeOllama, split_reply
+from tests.tui.conftest import (
+    MODEL,
+    THREE_IDEAS,
+    badges,
+    fill,
+    make_app,
+    open_first_session,
+    screen_text,
+    seed_session,
+    settle,
+)
+
+
+def chunks_through(text: str, marker: str, extra: int = 0) -> int:
+    """How many of the fake's chunks it takes to send `text` up to the chunk `marker`."""
+    chunks = split_reply(text)
+    return chunks.index(marker) + 1 + extra
+
+
+async def wait_for_redraw_of(screen: SessionScreen, chunks: int) -> None:
+    """Wait (on the screen's redraw event, no sleeping) until `chunks` chunks have arrived and
+    a redraw has shown them."""
+    stats = screen.stream_stats
+    while not (
+        stats.chunks >= chunks
+        and stats.last_redraw is not None
+        and stats.last_chunk is not None
+        and stats.last_redraw >= stats.last_chunk
+    ):
+        screen.stream_redrawn.clear()
+        await asyncio.wait_for(screen.stream_redrawn.wait(), timeout=5)
+
+
+async def send(pilot: object, prompt: str) -> None:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await fill(pilot, "#prompt", prompt)
+    await pilot.press("enter")
+
+
+async def test_cards_appear_live_as_ideas_complete(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    session_id = store.create("Quieter offices", technique="open", model=MODEL)
+    session_id.close()
+    held_after = chunks_through(THREE_IDEAS, "3. ", extra=1)  # "3. **Noise" has arrived
+    ollama.hold(after=held_after)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_first_session(pilot)
+        await send(pilot, "go")
+        assert await ollama.wait_for_held_async()
+        await wait_for_redraw_of(screen, held_after)
+        await pilot.pause()
+
+        text = screen_text(app)
+        assert text.count("DRAFT · arriving") == 2
+        assert "soundproof booths for calls." in text and "no meetings before noon." in text
+        assert "DRAFT · writing…" in text and "Noise" in text
+        assert "esc stops" in text
+        # Nothing is stored until the reply is complete (or stopped).
+        events, _ = read_events(store.path_for(session_id.session_id))
+        assert not any(isinstance(e, IdeaDrafted) for e in events)
+
+        ollama.release()
+        await settle(pilot)
+        assert not screen.query(LiveCard)
+        assert badges(screen_text(app)) == ["#1 DRAFT", "#2 DRAFT", "#3 DRAFT"]
+        assert "show loud areas on a screen." in screen_text(app)
+
+
+async def test_long_fast_reply_is_throttled_but_rendered_in_full(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    ideas = [
+        f"{n}. **Idea {n}**: " + " ".join(f"word{n}x{i}" for i in range(20)) + "."
+        for n in range(1, 31)
+    ]
+    reply = "\n".join(ideas)
+    ollama.reply_for(MODEL, reply)
+    seed_session(store)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_first_session(pilot)
+        await send(pilot, "lots")
+        await settle(pilot)
+        stats = screen.stream_stats
+        assert stats.chunks == len(split_reply(reply))
+        assert stats.redraws < stats.chunks / 10  # throttled, not one redraw per token
+        cards = list(screen.query(IdeaCard))
+        assert len(cards) == 32
+        last = cards[-1]
+        assert last.idea is not None and last.idea.title == "Idea 30"
+        assert last.view.text.endswith("word30x19.")
+        screen.query_one("#cards").scroll_end(animate=False)
+        await pilot.pause()
+        assert "word30x19." in screen_text(app)
+
+
+async def test_escape_stops_the_request_and_keeps_the_partial_draft(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    held_after = chunks_through(THREE_IDEAS, "meetings ")  # mid-way through idea 2
+    ollama.hold(after=held_after)
+    session_id = seed_session(store)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_first_session(pilot)
+        await send(pilot, "go")
+        assert await ollama.wait_for_held_async()
+        await wait_for_redraw_of(screen, held_after)
+        assert screen.generating
+        assert "esc Stop" in screen_text(app)
+
+        await pilot.press("escape")
+        # The HTTP request really stopped: the server saw its client leave.
+        assert await ollama.wait_for_disconnect_async()
+        await settle(pilot)
+        assert not screen.generating
+        text = screen_text(app)
+        assert "Stopped." in text and "INCOMPLETE" in text
+        assert isinstance(app.screen, SessionScreen)  # esc stopped; it did not leave
+
+    events, _ = read_events(store.path_for(session_id))
+    failed = [e for e in events if isinstance(e, GenerationFailed)]
+    assert len(failed) == 1 and failed[0].cancelled
+    drafted = [e for e in events if isinstance(e, IdeaDrafted)][2:]
+    assert [(d.text, d.incomplete) for d in drafted] == [
+        ("soundproof booths for calls.", False),
+        ("no meetings", True),
+    ]
+    assert failed[0].ideas == [3, 4]
+
+
+async def test_error_mid_stream_keeps_partial_and_says_why(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    ollama.error_mid_stream(after=chunks_through(THREE_IDEAS, "noon.\n"))
+    session_id = seed_session(store)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_first_session(pilot)
+        await send(pilot, "go")
+        await settle(pilot)
+        text = " ".join(screen_text(app).split())  # the status line wraps
+        assert "reported an error" in text and "unexpected EOF" in text
+        assert "What arrived was kept as #3, #4, marked INCOMPLETE." in text
+    session = store.load(session_id).session
+    assert [i.incomplete for i in session.ideas.values()] == [False, False, False, True]
+
+
+async def test_model_text_is_shown_literally(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    hostile = (
+        "1. **[bold red]x[/]**: see [link=http://evil.example]here[/link] now.\n"
+        "2. Colour: \x1b[31mred\x1b[0m text, a bell\x07 and a title\x1b]0;pwned\x07 change.\n"
+        "3. Tail: :smile: and [on blue]end[/]"
+    )
+    ollama.reply_for(MODEL, hostile)
+    every_text_chunk = len(split_reply(hostile))
+    ollama.hold(after=every_text_chunk)  # parked before the closing summary line
+    store.create("[b]Topic[/b] \x1b[2J", technique="open", model=MODEL).close()
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "[b]Topic[/b] \\x1b[2J" in screen_text(app)  # the session list
+        screen = await open_first_session(pilot)
+        await send(pilot, "go")
+        assert await ollama.wait_for_held_async()
+        await wait_for_redraw_of(screen, every_text_chunk)
+        await pilot.pause()
+        assert "[on blue]end[/]" in screen_text(app)  # while it streams, too
+        ollama.release()
+        await settle(pilot)
+
+        text = screen_text(app)
+        assert "[b]Topic[/b] \\x1b[2J" in text  # the header
+        assert "[bold red]x[/]" in text
+        assert "see [link=http://evil.example]here[/link] now." in text
+        assert (
+            "\\x1b[31mred\\x1b[0m text, a bell\\x07 and a title\\x1b]0;pwned\\x07 change." in text
+        )
+        assert ":smile: and [on blue]end[/]" in text
+        # No markup was turned into styles: every style on a card is one of the card's own.
+        palette = screen.query_one(CardStyles)
+        ours = {palette.get_visual_style(c, partial=True) for c in CardStyles.COMPONENT_CLASSES}
+        for card in screen.query(IdeaCard):
+            assert all(span.style in ours for span in card.render().spans)
+
+    # The file keeps the model's exact text; only the display writes control codes out.
+    events, _ = read_events(store.path_for(screen.session.id))
+    texts = [e.text for e in events if isinstance(e, IdeaDrafted)]
+    assert "\x1b[31mred\x1b[0m" in texts[1]
+    assert any(isinstance(e, PromptSent) for e in events)
