@@ -16,6 +16,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -370,6 +371,22 @@ def test_rich_progress_bar_on_a_terminal_while_json_goes_to_stdout(
     assert "{" not in shown  # no JSON on the terminal's stderr
 
 
+@contextmanager
+def diagnosed(child: subprocess.Popen[str]) -> Iterator[None]:
+    """Stop the child if the block fails, and add what it wrote on stderr to the failure."""
+    try:
+        yield
+    except BaseException as failure:
+        if child.poll() is None:
+            child.kill()
+        _, err = child.communicate(timeout=TIMEOUT)
+        raise AssertionError(f"{failure}\n--- the batch's stderr:\n{err}") from failure
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
 def test_requests_overlap_up_to_the_concurrency_and_no_further(
     env: dict[str, str], fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
@@ -382,15 +399,11 @@ def test_requests_overlap_up_to_the_concurrency_and_no_further(
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
+    with diagnosed(child):
         assert fake_ollama.wait_for_held(3, timeout=TIMEOUT), "3 requests never overlapped"
         assert fake_ollama.held == 3
         fake_ollama.release()
         out, err = child.communicate(timeout=TIMEOUT)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     assert child.returncode == 0, err
     assert len(json_lines(out)) == 7
     assert 2 <= fake_ollama.max_in_flight <= 3
@@ -623,21 +636,19 @@ def test_interrupt_then_resume_runs_each_prompt_exactly_once(
         text=True,
     )
     try:
-        assert child.stdout is not None
-        lines = _Lines(child.stdout)
-        assert fake_ollama.wait_for_held(1, timeout=TIMEOUT)  # slow one, mid-reply
-        gate.set()
-        finished = [lines.next_json(), lines.next_json()]
-        assert [line["prompt"] for line in finished] == ["gated two", "fast three"]
-        assert fake_ollama.wait_for_held(2, timeout=TIMEOUT)  # slow four, mid-reply too
-        child.send_signal(how)
-        finished += list(lines.rest())
-        child.wait(timeout=TIMEOUT)
+        with diagnosed(child):
+            assert child.stdout is not None
+            lines = _Lines(child.stdout)
+            assert fake_ollama.wait_for_held(1, timeout=TIMEOUT)  # slow one, mid-reply
+            gate.set()
+            finished = [lines.next_json(), lines.next_json()]
+            assert [line["prompt"] for line in finished] == ["gated two", "fast three"]
+            assert fake_ollama.wait_for_held(2, timeout=TIMEOUT)  # slow four, mid-reply too
+            child.send_signal(how)
+            finished += list(lines.rest())
+            child.wait(timeout=TIMEOUT)
     finally:
         gate.set()
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     assert child.stderr is not None
     stderr = child.stderr.read()
     child.stderr.close()
