@@ -6,7 +6,7 @@ screens ask it to open sessions and to (re)connect.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from textual import work
@@ -141,7 +141,14 @@ class BrainstormApp(App[None]):
     def action_reconnect(self) -> None:
         self.check_backend()
 
-    def offer_pull(self, model: str, *, known_missing: bool = False) -> None:
+    def offer_pull(
+        self,
+        model: str,
+        *,
+        known_missing: bool = False,
+        on_done: Callable[[bool], None] | None = None,
+    ) -> None:
+        """Offer to pull `model` (with progress); `on_done(pulled)` runs when the dialog closes."""
         state = self.backend_state
         if self.backend is None or self.backend.name != "ollama" or state.phase == "down":
             self.notify(
@@ -156,8 +163,11 @@ class BrainstormApp(App[None]):
 
         def pulled(done: bool | None) -> None:
             if done:
-                self.notify(f"Pulled '{model}'. Send your prompt again.", markup=False)
                 self.check_backend()
+            if on_done is not None:
+                on_done(bool(done))
+            elif done:
+                self.notify(f"Pulled '{model}'.", markup=False)
 
         self.push_screen(PullScreen(model, self.backend), pulled)
 

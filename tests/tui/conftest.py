@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -92,6 +92,16 @@ async def fill(pilot: Pilot[object], selector: str, text: str) -> None:
     else:
         raise TypeError(f"{selector} is a {type(widget).__name__}, not a text field")
     await pilot.pause()
+
+
+async def wait_for(pilot: Pilot[object], condition: Callable[[], bool], rounds: int = 500) -> None:
+    """Let the app run (pilot.pause: until it is idle, no fixed sleeps) until `condition`
+    holds, e.g. until bytes a worker is reading from the fake server have been handled."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError("the condition never became true")
 
 
 async def settle(pilot: Pilot[object]) -> None:

@@ -73,6 +73,11 @@ class StreamStats:
     finished: float | None = None
 
 
+def _version(idea: Idea) -> tuple[object, ...]:
+    """Changes whenever a review event touches the idea (cheaper than comparing copies)."""
+    return (idea.status, len(idea.revisions), len(idea.status_history), idea.hidden, idea.text)
+
+
 class SessionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop"),
@@ -188,15 +193,19 @@ class SessionScreen(Screen[None]):
         existing = {card.idea_id: card for card in container.query(IdeaCard)}
         new_cards: list[IdeaCard] = []
         for idea in ideas:
-            snapshot = idea.model_copy(deep=True)
             card = existing.get(idea.id)
             if card is None:
                 new_cards.append(
-                    IdeaCard(snapshot, read_only=self.read_only, origin=self._origin(idea))
+                    IdeaCard(
+                        idea.model_copy(deep=True),
+                        read_only=self.read_only,
+                        origin=self._origin(idea),
+                    )
                 )
-            else:
-                card.idea = snapshot
-                card.read_only = self.read_only
+                continue
+            card.read_only = self.read_only
+            if card.idea is None or _version(card.idea) != _version(idea):
+                card.idea = idea.model_copy(deep=True)  # a snapshot: the session mutates ideas
         mounting = container.mount_all(new_cards) if new_cards else None
         self.query_one("#no-ideas").display = not ideas and not self.generating
         hidden = len(self.session.ideas) - len(ideas)
@@ -543,7 +552,7 @@ class SessionScreen(Screen[None]):
         if isinstance(error, BackendUnavailable):
             self.workspace.backend_failed(error)
         elif isinstance(error, ModelNotFound):
-            self.workspace.offer_pull(self.model, known_missing=True)
+            self.action_pull_model(known_missing=True)
 
     def action_stop(self) -> None:
         """Stop the streaming reply: the request is closed; what arrived is kept."""
@@ -581,8 +590,21 @@ class SessionScreen(Screen[None]):
 
     # -- model pull / reload -----------------------------------------------------------------
 
-    def action_pull_model(self) -> None:
-        self.workspace.offer_pull(self.model)
+    def action_pull_model(self, known_missing: bool = False) -> None:
+        self.workspace.offer_pull(
+            self.model, known_missing=known_missing, on_done=self._pull_finished
+        )
+
+    def _pull_finished(self, pulled: bool) -> None:
+        if pulled:
+            waiting = (
+                " Press enter to send your prompt."
+                if self.query_one("#prompt", Input).value
+                else ""
+            )
+            self._status(f"Pulled '{self.model}'.{waiting}")
+        else:
+            self._status(f"'{self.model}' was not pulled; asking for ideas needs it.", "warning")
 
     def action_reload(self) -> None:
         """Retry the connection; a read-only window also tries to take over the session."""
