@@ -1,0 +1,149 @@
+"""Smoke test: the installed `brainstorm` command in a real terminal (tmux), against the fake
+Ollama server. Keys go in with send-keys; the screen is read back with capture-pane.
+
+The app runs in another process, so the only way to know what it shows is to read the pane:
+`screen_shows` re-reads it until the text appears (bounded by a deadline). Everything else in
+the suite waits on events instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from brainstorm.models import Status
+from brainstorm.store import SessionStore
+from tests.fakes import FakeOllama
+
+pytestmark = pytest.mark.tmux
+
+REPO = Path(__file__).resolve().parent.parent
+BRAINSTORM = REPO / ".venv" / "bin" / "brainstorm"
+MODEL = "llama3.2"
+REPLY = (
+    "1. **Phone booths**: soundproof booths for calls.\n"
+    "2. **Quiet hours**: no meetings before noon.\n"
+    "3. **Noise maps**: show loud areas on a screen."
+)
+
+
+class Tmux:
+    """One tmux server on a private socket, so the person's own tmux is never touched."""
+
+    def __init__(self) -> None:
+        self.socket = f"brainstorm-smoke-{uuid.uuid4().hex[:8]}"
+        self.target = "smoke"
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"tmux {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def start(self, command: str, env: dict[str, str]) -> None:
+        assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        self.run(
+            "new-session",
+            "-d",
+            "-s",
+            self.target,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            f"env {assignments} {command}",
+        )
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.run("send-keys", "-t", self.target, *(["-l"] if literal else []), *keys)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.target)
+
+    def alive(self) -> bool:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "has-session", "-t", self.target],
+            capture_output=True,
+            timeout=10,
+        )
+        return done.returncode == 0
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    if not BRAINSTORM.exists():
+        pytest.skip(f"{BRAINSTORM} is not installed (run `make run` or `make test` once)")
+    session = Tmux()
+    yield session
+    session.kill()
+
+
+def test_installed_command_streams_drafts_and_accepts(
+    tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.add_model(MODEL, reply=REPLY)
+    sessions = tmp_path / "sessions"
+    env = {
+        "BRAINSTORM_SESSIONS_DIR": str(sessions),
+        "OLLAMA_HOST": fake_ollama.url,
+        "BRAINSTORM_BACKEND": "ollama",
+        "BRAINSTORM_MODEL": MODEL,
+        "BRAINSTORM_CONFIG": str(tmp_path / "no-config.toml"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    tmux.start(str(BRAINSTORM), env)
+
+    def screen_shows(*texts: str) -> None:
+        wait_until(lambda: all(t in tmux.screen() for t in texts), f"{texts} on screen")
+
+    screen_shows("No sessions yet", f"Ollama at {fake_ollama.url}")
+
+    tmux.keys("n")
+    screen_shows("New session", "Topic")
+    tmux.keys("Quiet offices", literal=True)
+    tmux.keys("Enter")
+    screen_shows("Ask for ideas")
+
+    tmux.keys("for a library", literal=True)
+    tmux.keys("Enter")
+    screen_shows("#1  DRAFT", "#2  DRAFT", "soundproof booths for calls.", "new DRAFT ideas")
+
+    tmux.keys("a")
+    screen_shows("#1  ACCEPTED as-is")
+
+    tmux.keys("C-q")
+    wait_until(lambda: not tmux.alive(), "the app to exit")
+
+    store = SessionStore(sessions)
+    (session_id,) = store.ids()
+    session = store.load(session_id).session
+    assert session.topic == "Quiet offices"
+    assert [i.status for i in session.ideas.values()] == [
+        Status.ACCEPTED,
+        Status.DRAFT,
+        Status.DRAFT,
+    ]
