@@ -527,6 +527,60 @@ def test_named_sessions_are_created_with_the_entry_topic_and_used_as_context(
     assert "food" in rugs
 
 
+def test_two_batches_at_once_get_separate_sessions_or_a_clear_refusal(
+    env: dict[str, str], fake_ollama: FakeOllama, sessions: Path, tmp_path: Path
+) -> None:
+    batch = str(write(tmp_path, "twice.txt", "alpha\nbeta\n"))
+    fake_ollama.hold(after=1)
+    first, second = (
+        subprocess.Popen(
+            [str(BRAINSTORM), "batch", batch, "-j", "1", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    )
+    with diagnosed(first), diagnosed(second):
+        assert fake_ollama.wait_for_held(2, timeout=TIMEOUT)  # both running at once
+        # A third batch into a session one of them is writing is refused before any request.
+        requests_before = len(fake_ollama.requests)
+        store = SessionStore(sessions)
+        running = sorted(store.ids())
+        assert running == ["batch-twice-txt", "batch-twice-txt.2"]
+        third = brainstorm(env, "batch", batch, "--resume")
+        assert third.returncode == 1
+        assert "is in use by pid" in third.stderr and "nothing was sent" in third.stderr
+        assert len(fake_ollama.requests) == requests_before
+        fake_ollama.release()
+        outputs = [child.communicate(timeout=TIMEOUT)[0] for child in (first, second)]
+    assert (first.returncode, second.returncode) == (0, 0)
+    used = [{line["session"] for line in json_lines(out)} for out in outputs]
+    assert sorted(session for group in used for session in group) == running
+    for session_id in running:
+        assert len(completed_keys(sessions, session_id)) == 2
+
+
+def test_structured_output_and_options_reach_the_model(
+    env: dict[str, str], fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    batch = write(
+        tmp_path, "s.jsonl", '{"prompt": "a", "options": {"temperature": 0.3}}\n{"prompt": "b"}\n'
+    )
+    args = ("batch", str(batch), "--structured", "-o", "seed=7", "-o", "temperature=0.9")
+    result = brainstorm(env, *args, "--json")
+    assert result.returncode == 0, result.stderr
+    chats = {
+        next(m["content"] for m in r.messages if m["role"] == "user"): r
+        for r in fake_ollama.requests_to("/api/chat")
+    }
+    options = sorted((r.options["seed"], r.options["temperature"]) for r in chats.values())
+    assert options == [(7, 0.3), (7, 0.9)]  # the entry's own options win
+    assert all(isinstance(r.format, dict) for r in chats.values())  # the ideas schema
+    assert all(len(line["ideas"]) >= 1 for line in json_lines(result.stdout))
+
+
 def test_prompt_without_any_topic_is_its_own_topic(
     env: dict[str, str], fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
