@@ -556,7 +556,9 @@ def diff_block(ops: Sequence[DiffOp], prefix: str = "") -> list[str]:
         for number, segment in enumerate(_clean(chunk).split("\n")):
             if number:
                 lines.append([])
-            core = segment.strip(" \t")
+            # Every kind of whitespace goes: a mark next to one (a no-break space, say)
+            # would not be read as a mark.
+            core = segment.strip()
             if not core:
                 continue
             parts = lines[-1]
