@@ -1,8 +1,9 @@
 """Markdown and JSON export of a session: what leaves the tool says what a person reviewed.
 
 One entry point for every front end: `export_session(session, options)` returns the document
-as text and `write_export(path, text, force=...)` writes it atomically. The CLI (`brainstorm
-export`) and the TUI call exactly these.
+as text and `write_export(path, text, force=...)` writes it atomically (the CLI, `brainstorm
+export`); `save_export(session, options)` does both into a new ``./<session id>.md`` that
+never replaces a file (the TUI's export key and palette commands).
 
 What is exported (`ExportOptions`):
 
