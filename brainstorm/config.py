@@ -7,9 +7,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 BackendChoice = Literal["auto", "ollama", "embedded"]
+DuplicateMethod = Literal["text", "embeddings", "auto"]
 
 DEFAULT_MODEL = "llama3.2"
 
@@ -19,6 +20,9 @@ ENV_VARS: dict[str, str] = {
     "model": "BRAINSTORM_MODEL",
     "backend": "BRAINSTORM_BACKEND",
     "technique": "BRAINSTORM_TECHNIQUE",
+    "duplicates": "BRAINSTORM_DUPLICATES",
+    "duplicate_threshold": "BRAINSTORM_DUPLICATE_THRESHOLD",
+    "embedding_model": "BRAINSTORM_EMBEDDING_MODEL",
 }
 
 
@@ -37,6 +41,14 @@ class Settings(BaseModel):
     # Seconds to wait for the first byte of a reply; a loading model can take a while.
     timeout: float | None = None
     theme: str = "textual-dark"
+    # Near-duplicate detection (brainstorm/duplicates.py): "text" compares words with
+    # RapidFuzz (offline, instant); "embeddings" asks Ollama's /api/embed with
+    # `embedding_model`; "auto" uses embeddings when that model answers, else text.
+    duplicates: DuplicateMethod = "text"
+    # Similarity (0–1] at which two ideas count as near-duplicates; None: the method's default
+    # (text 0.80, embeddings 0.85 — see duplicates.DEFAULT_THRESHOLDS).
+    duplicate_threshold: float | None = Field(default=None, gt=0.0, le=1.0)
+    embedding_model: str = "nomic-embed-text"
 
     @field_validator("sessions_dir")
     @classmethod

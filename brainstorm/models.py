@@ -212,6 +212,10 @@ class Idea(BaseModel):
     prompt_id: str | None = None
     incomplete: bool = False
     hidden: bool = False
+    # Written in a human-first round before the reveal: a model idea whose prompt was sent
+    # hidden, or an idea the person added while the model's were still hidden. Unlike `hidden`
+    # it stays set after the reveal, so the round's figures can tell the two sides apart.
+    before_reveal: bool = False
     created_at: datetime
     revisions: list[Revision] = Field(default_factory=list)
     status_history: list[StatusChange] = Field(default_factory=list)
@@ -266,6 +270,7 @@ class Session(BaseModel):
     notes: list[str] = Field(default_factory=list)
     last_seq: int = 0
     revealed: bool = True
+    revealed_at: datetime | None = None
 
     @classmethod
     def from_created(cls, event: SessionCreated) -> Session:
@@ -335,7 +340,9 @@ class Session(BaseModel):
                     stats=event.stats,
                     prompt_id=event.prompt_id,
                     incomplete=event.incomplete,
-                    hidden=event.hidden,
+                    # A reply still arriving when the person revealed is shown at once.
+                    hidden=event.hidden and not self.revealed,
+                    before_reveal=event.hidden,
                     created_at=event.at,
                 )
             case IdeaAdded():
@@ -346,6 +353,7 @@ class Session(BaseModel):
                     title=event.title,
                     # The person wrote it, which is already a decision; they may reject it later.
                     status=Status.ACCEPTED,
+                    before_reveal=self.human_first and not self.revealed,
                     created_at=event.at,
                 )
             case IdeaRevised():
@@ -370,6 +378,8 @@ class Session(BaseModel):
                     record.reason = event.reason
                     record.ideas = list(event.ideas)
             case IdeasRevealed():
+                if not self.revealed:
+                    self.revealed_at = event.at
                 self.revealed = True
                 for idea in self.ideas.values():
                     idea.hidden = False

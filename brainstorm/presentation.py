@@ -4,6 +4,9 @@ No terminal or UI library here: front ends decide how the words are styled."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from brainstorm.models import Author, Idea, Status
 
 STATUS_WORDS: dict[Status, str] = {
@@ -23,3 +26,25 @@ def status_label(idea: Idea) -> str:
     elif idea.status is Status.DRAFT and idea.edited:
         label += " (edited)"
     return label
+
+
+def options_label(options: Mapping[str, Any]) -> str:
+    """The options that tell ensemble members apart, e.g. "t=0.9, seed 7" ("" when none)."""
+    parts: list[str] = []
+    temperature = options.get("temperature")
+    if isinstance(temperature, int | float) and not isinstance(temperature, bool):
+        parts.append(f"t={temperature:g}")
+    seed = options.get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        parts.append(f"seed {seed}")
+    return ", ".join(parts)
+
+
+def source_label(idea: Idea) -> str:
+    """Who wrote an idea, as cards and `show` say it: "you" for a person's idea, else the
+    backend and model plus the options that set it apart in an ensemble, e.g.
+    "ollama:llama3.2 @ t=0.9" or "ollama:qwen3 @ t=0.3, seed 7"."""
+    if idea.author is Author.HUMAN:
+        return "you"
+    options = options_label(idea.options)
+    return f"{idea.source} @ {options}" if options else idea.source

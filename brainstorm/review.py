@@ -23,6 +23,12 @@ def _existing(writer: SessionWriter, idea_id: int) -> Idea:
     idea = writer.session.ideas.get(idea_id)
     if idea is None:
         raise ReviewError(f"session {writer.session_id} has no idea #{idea_id}")
+    if idea.hidden and not writer.session.revealed:
+        # Nobody has seen it: reviewing it would mean showing it (human-first round).
+        raise ReviewError(
+            f"idea #{idea_id} is one of the model's ideas, hidden until you reveal them"
+            f" (`brainstorm reveal {writer.session_id}`)"
+        )
     return idea
 
 

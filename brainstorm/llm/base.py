@@ -6,7 +6,7 @@ only, and each backend imports its own client when it is built.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -75,6 +75,14 @@ class Backend(Protocol):
     def pull(self, model: str) -> AsyncIterator[PullProgress]: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """A backend that can turn texts into embedding vectors (Ollama's /api/embed). Optional:
+    not every backend has one (the embedded llama.cpp model does not)."""
+
+    async def embed(self, model: str, texts: Sequence[str]) -> list[list[float]]: ...
 
 
 # --- errors -----------------------------------------------------------------------------------

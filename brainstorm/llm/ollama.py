@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import urllib.parse
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -45,6 +45,12 @@ START_HINT = (
     "Start it with `ollama serve` (install: https://ollama.com/download) "
     "or point --host / OLLAMA_HOST at a running server."
 )
+EMBED_HINT = (
+    "Set embedding_model (or BRAINSTORM_EMBEDDING_MODEL) to an embedding model such as"
+    ' nomic-embed-text, or use duplicates = "text".'
+)
+# Texts per /api/embed request: large enough to be quick, small enough for any server.
+EMBED_BATCH = 128
 RETRY_HINT = "Try again; if it keeps happening, look at the Ollama server's log."
 # What Ollama answers when /api/pull cannot find the name in the registry.
 _PULL_UNKNOWN = "file does not exist"
@@ -270,6 +276,33 @@ class OllamaBackend:
                 f"Pulling '{model}' from {self._host} stopped before it finished.",
                 "Run the pull again; Ollama resumes where it stopped.",
             )
+
+    async def embed(self, model: str, texts: Sequence[str]) -> list[list[float]]:
+        """Embedding vectors of `texts` from `model` (an embedding model such as
+        nomic-embed-text), one per text, in order. Sent `EMBED_BATCH` texts per request.
+
+        Raises `ModelNotFound` when the model is not pulled, `ServerError` when it cannot
+        embed (a chat-only model) or the answer does not hold one vector per text."""
+        if not model.strip():
+            raise ModelNotFound(model, "No embedding model was chosen.", EMBED_HINT)
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            part = list(texts[start : start + EMBED_BATCH])
+            try:
+                response = await self._client.embed(model=model, input=part)
+            except Exception as exc:
+                error = self._translate(exc, model=model)
+                if isinstance(error, ModelNotFound):
+                    error.hint = f"Pull it with `brainstorm models pull {model}`. {EMBED_HINT}"
+                raise error from None
+            got = [[float(x) for x in vector] for vector in response.embeddings]
+            if len(got) != len(part) or any(not v or len(v) != len(got[0]) for v in got):
+                raise ServerError(
+                    f"Ollama at {self._host} did not return one embedding per text from '{model}'.",
+                    f"Is '{model}' an embedding model? {EMBED_HINT}",
+                )
+            vectors.extend(got)
+        return vectors
 
     # -- errors -------------------------------------------------------------------------------
 
