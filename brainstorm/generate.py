@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from brainstorm.ideation import DraftIdea, ideas_from_reply, parse_structured, split_ideas
+from brainstorm.ideation import DraftIdea, ideas_from_reply, split_ideas
 from brainstorm.llm import resolve_model
 from brainstorm.llm.base import Backend, BackendError, ChatRequest, Message
 from brainstorm.models import (
@@ -105,21 +105,21 @@ async def generate(
                 stats = chunk.stats
     except BackendError as error:
         text = "".join(parts)
-        ideas = _store_partial(writer, backend, spec, prompt_id, text)
-        writer.append(
-            GenerationFailed(prompt_id=prompt_id, reason=error.message, ideas=[i.id for i in ideas])
+        reason = error.message
+        ideas = _finish(
+            writer,
+            _partial_drafts(backend, spec, prompt_id, text),
+            lambda ids: GenerationFailed(prompt_id=prompt_id, reason=reason, ideas=ids),
         )
         return GenerationOutcome(prompt_id, text, ideas, error=error)
     except (asyncio.CancelledError, KeyboardInterrupt):
         text = "".join(parts)
-        ideas = _store_partial(writer, backend, spec, prompt_id, text)
-        writer.append(
-            GenerationFailed(
-                prompt_id=prompt_id,
-                reason="cancelled by the user",
-                cancelled=True,
-                ideas=[i.id for i in ideas],
-            )
+        _finish(
+            writer,
+            _partial_drafts(backend, spec, prompt_id, text),
+            lambda ids: GenerationFailed(
+                prompt_id=prompt_id, reason="cancelled by the user", cancelled=True, ideas=ids
+            ),
         )
         raise
 
@@ -131,29 +131,44 @@ async def generate(
         )
         writer.append(GenerationFailed(prompt_id=prompt_id, reason=empty.message))
         return GenerationOutcome(prompt_id, text, [], stats=stats, error=empty)
-    ideas = _store_drafts(writer, backend, spec, prompt_id, drafts, stats, incomplete_last=False)
-    writer.append(
-        GenerationCompleted(prompt_id=prompt_id, ideas=[i.id for i in ideas], stats=stats)
+    ideas = _finish(
+        writer,
+        _draft_events(backend, spec, prompt_id, drafts, stats, incomplete_last=False),
+        lambda ids: GenerationCompleted(prompt_id=prompt_id, ideas=ids, stats=stats),
     )
     return GenerationOutcome(prompt_id, text, ideas, stats=stats)
 
 
-def _store_partial(
-    writer: SessionWriter, backend: Backend, spec: PromptSpec, prompt_id: str, text: str
+def _finish(
+    writer: SessionWriter,
+    drafts: list[IdeaDrafted],
+    outcome: Callable[[list[int]], GenerationCompleted | GenerationFailed],
 ) -> list[Idea]:
-    """Keep what arrived before a failure, its last idea marked incomplete. A structured reply
-    keeps the ideas whose JSON arrived whole, or else the raw text as one idea."""
+    """Store a reply's ideas and its outcome with one durable write."""
+    ids = writer.allocate_idea_ids(len(drafts))
+    numbered = [
+        draft.model_copy(update={"idea": idea_id})
+        for draft, idea_id in zip(drafts, ids, strict=True)
+    ]
+    writer.append_many([*numbered, outcome(ids)])
+    return [writer.session.ideas[idea_id] for idea_id in ids]
+
+
+def _partial_drafts(
+    backend: Backend, spec: PromptSpec, prompt_id: str, text: str
+) -> list[IdeaDrafted]:
+    """What arrived before a failure, its last idea marked incomplete. Half-written JSON cannot
+    be split into ideas, so a structured reply is kept whole, as one incomplete idea."""
     if not text.strip():
         return []
     if spec.schema is not None:
-        drafts = parse_structured(text) or [DraftIdea(text=text.strip())]
+        drafts = [DraftIdea(text=text.strip())]
     else:
         drafts = split_ideas(text) or [DraftIdea(text=text.strip())]
-    return _store_drafts(writer, backend, spec, prompt_id, drafts, None, incomplete_last=True)
+    return _draft_events(backend, spec, prompt_id, drafts, None, incomplete_last=True)
 
 
-def _store_drafts(
-    writer: SessionWriter,
+def _draft_events(
     backend: Backend,
     spec: PromptSpec,
     prompt_id: str,
@@ -161,24 +176,21 @@ def _store_drafts(
     stats: GenerationStats | None,
     *,
     incomplete_last: bool,
-) -> list[Idea]:
-    ids = writer.allocate_idea_ids(len(drafts))
-    ideas: list[Idea] = []
-    for position, (idea_id, draft) in enumerate(zip(ids, drafts, strict=True)):
-        writer.append(
-            IdeaDrafted(
-                idea=idea_id,
-                prompt_id=prompt_id,
-                title=draft.title,
-                text=draft.text,
-                model=spec.model,
-                backend=backend.name,
-                technique=spec.technique,
-                options=spec.options,
-                stats=stats,
-                incomplete=incomplete_last and position == len(drafts) - 1,
-                hidden=spec.hidden,
-            )
+) -> list[IdeaDrafted]:
+    """Unnumbered draft events (ids are given when they are stored)."""
+    return [
+        IdeaDrafted(
+            idea=0,
+            prompt_id=prompt_id,
+            title=draft.title,
+            text=draft.text,
+            model=spec.model,
+            backend=backend.name,
+            technique=spec.technique,
+            options=spec.options,
+            stats=stats,
+            incomplete=incomplete_last and position == len(drafts) - 1,
+            hidden=spec.hidden,
         )
-        ideas.append(writer.session.ideas[idea_id])
-    return ideas
+        for position, draft in enumerate(drafts)
+    ]

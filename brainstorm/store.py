@@ -324,21 +324,29 @@ class SessionWriter:
 
     def append(self, event: _Event) -> Event:
         """Write one event durably, then fold it into the state. Returns the stored event."""
+        return self.append_many([event])[0]
+
+    def append_many(self, events: list[_Event]) -> list[Event]:
+        """Write events as one write and one fsync (a reply's ideas and its outcome together:
+        fsync is the slow part, and it stalls every stream sharing the event loop)."""
         with self._thread_lock:
-            seq = (self._session.last_seq if self._session else 0) + 1
-            stored = event.model_copy(update={"seq": seq})
-            line = (event_to_json(stored) + "\n").encode("utf-8")
+            seq = self._session.last_seq if self._session else 0
+            stored = [
+                event.model_copy(update={"seq": seq + n}) for n, event in enumerate(events, 1)
+            ]
+            data = "".join(event_to_json(event) + "\n" for event in stored).encode("utf-8")
             fd = self._open_fd()
-            written = os.write(fd, line)
-            if written != len(line):  # pragma: no cover - a full disk
-                raise StoreError(f"{self.path}: short write ({written} of {len(line)} bytes)")
+            written = os.write(fd, data)
+            if written != len(data):  # pragma: no cover - a full disk
+                raise StoreError(f"{self.path}: short write ({written} of {len(data)} bytes)")
             os.fsync(fd)
-            typed: Event = EVENT_ADAPTER.validate_python(stored)
-            if self._session is None:
-                assert isinstance(typed, SessionCreated)
-                self._session = Session.from_created(typed)
-            else:
-                self._session.apply(typed)
+            typed: list[Event] = [EVENT_ADAPTER.validate_python(event) for event in stored]
+            for event in typed:
+                if self._session is None:
+                    assert isinstance(event, SessionCreated)
+                    self._session = Session.from_created(event)
+                else:
+                    self._session.apply(event)
             return typed
 
     def allocate_idea_ids(self, count: int) -> list[int]:

@@ -93,8 +93,12 @@ def test_each_append_is_written_then_fsynced(
         monkeypatch.setattr(os, "fsync", spy_fsync)
         for n in range(3):
             writer.append(Note(text=f"note {n}"))
+        stored = writer.append_many([Note(text="a"), Note(text="b")])  # a reply's ideas + outcome
+        session_id = writer.session_id
     monkeypatch.undo()
-    assert calls[:6] == ["write", "fsync"] * 3
+    assert calls[:8] == ["write", "fsync"] * 4
+    assert [event.seq for event in stored] == [5, 6]
+    assert store.load(session_id).session.notes == ["note 0", "note 1", "note 2", "a", "b"]
 
 
 WRITER_SCRIPT = textwrap.dedent(

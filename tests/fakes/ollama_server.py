@@ -802,6 +802,8 @@ class _Handler(BaseHTTPRequestHandler):
             remaining = deadline - time.monotonic()
             if self._client_gone(max(remaining, 0.0)):
                 raise _ClientGone
+            # The select above may have used up the time already: measure again.
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
             # Readable but not EOF (unexpected bytes): wait out the rest without spinning.
