@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -191,13 +192,18 @@ async def _run(
 ) -> BatchReport:
     if not plan.to_run:  # all completed already (--resume): no need for a model at all
         return await run_batch(plan, None, concurrency=concurrency, progress=reporter)
-    from brainstorm.llm import open_backend
+    from brainstorm.llm import resolve_model, select_backend
 
-    backend = await open_backend(settings)
+    selection = await select_backend(settings)
+    backend = selection.backend
     try:
+        if selection.notice:  # honesty about a weak model, once per batch
+            stderr.print(Text(f"note: {selection.notice}", style="yellow"))
         await _check_server(backend)
         plan.create_sessions()
-        reporter.backend = f"{backend.name}:{plan.options.model} at {backend.location}"
+        model = resolve_model(backend, plan.options.model)
+        what = dataclasses.replace(selection, model=model).describe()
+        reporter.backend = f"{what} at {backend.location}"
         return await run_batch(
             plan, backend, concurrency=concurrency, progress=reporter, handle_signals=True
         )
