@@ -70,7 +70,8 @@ class StreamStats:
     first_chunk: float | None = None
     last_chunk: float | None = None
     last_redraw: float | None = None
-    finished: float | None = None
+    finished: float | None = None  # the reply ended (stored, or cancelled / failed)
+    rendered: float | None = None  # its stored ideas were mounted as cards, in full
 
 
 def _version(idea: Idea) -> tuple[object, ...]:
@@ -509,6 +510,8 @@ class SessionScreen(Screen[None]):
         mounting = self.refresh_cards()
         if mounting is not None:
             await mounting
+        self.stream_stats.rendered = time.perf_counter()
+        self.stream_redrawn.set()
         if state is WorkerState.CANCELLED:
             record = next(reversed(self.session.prompts.values()), None)
             kept = record.ideas if record is not None else []

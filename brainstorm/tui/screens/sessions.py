@@ -20,7 +20,10 @@ from brainstorm.tui.widgets.banner import ConnectionBanner
 if TYPE_CHECKING:
     from brainstorm.tui.app import BrainstormApp
 
-COLUMNS = ("Topic", "Draft", "Accepted", "Rejected", "Last activity")
+# Fixed widths: measuring cells at start-up can happen before the terminal size is known,
+# which squeezed columns to a few characters in a real terminal.
+COLUMNS = (("Draft", 5), ("Accepted", 8), ("Rejected", 8), ("Last activity", 16))
+TOPIC_WIDTH = (12, 60)
 
 
 class SessionListScreen(Screen[None]):
@@ -45,7 +48,6 @@ class SessionListScreen(Screen[None]):
         yield ConnectionBanner(self.workspace.settings.model, id="banner")
         yield Label(Content("Sessions"), id="sessions-heading")
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="sessions")
-        table.add_columns(*COLUMNS)
         yield table
         yield Label(Content("No sessions yet. Press n to start one."), id="sessions-empty")
         yield Footer(compact=True)
@@ -70,7 +72,11 @@ class SessionListScreen(Screen[None]):
         self.summaries = summaries
         table: DataTable[Text] = self.query_one("#sessions", DataTable)
         selected = self._selected_id()
-        table.clear()
+        table.clear(columns=True)
+        longest = max((len(visible(s.topic)) for s in summaries), default=0)
+        table.add_column("Topic", width=max(TOPIC_WIDTH[0], min(TOPIC_WIDTH[1], longest)))
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
         for s in summaries:
             counts = s.counts
             table.add_row(
