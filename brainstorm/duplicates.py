@@ -26,9 +26,10 @@ Pure core (no UI, no ollama client): the CLI, the TUI and the human-first figure
   ``duplicate_threshold`` for your model.
 - ``"auto"``: embeddings when the embedding model answers, otherwise text (with a note why).
 
-Whatever the method, two ideas with the same canonical text have similarity exactly 1.0, so an
-idea is always a near-duplicate of an identical copy, and of a copy that differs only in case
-(as ``casefold`` sees it) or whitespace, at any threshold.
+Whatever the method, two ideas with the same words in the same order — after
+canonicalisation, ignoring punctuation — have similarity exactly 1.0, so an idea is always a
+near-duplicate of an identical copy, and of a copy that differs only in case (as ``casefold``
+sees it), whitespace or punctuation, at any threshold.
 
 **Groups.** Pairs of ideas at or above the threshold are joined with union-find; each connected
 set of two or more ideas is a `DuplicateGroup` (so A≈B and B≈C put A, B and C in one group even
@@ -51,7 +52,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +60,9 @@ from rapidfuzz import fuzz, process
 
 from brainstorm.llm.base import BackendError, Embedder
 from brainstorm.models import Idea, Session
+
+if TYPE_CHECKING:
+    from brainstorm.config import Settings
 
 __all__ = [
     "BLOCK_ROWS",
@@ -76,6 +80,7 @@ __all__ = [
     "idea_text",
     "session_duplicates",
     "session_ideas",
+    "similarity_from_settings",
     "text_key",
     "text_similarity",
 ]
@@ -111,6 +116,13 @@ def _key(base: str) -> str:
     return " ".join(sorted(words)) if words else base
 
 
+def _words(base: str) -> str:
+    """A canonical text's words in order (punctuation dropped): equal here means the same
+    idea (similarity 1.0) for every method."""
+    words = _NON_WORD.sub(" ", base).split()
+    return " ".join(words) if words else base
+
+
 def idea_text(idea: Idea) -> str:
     """The text of an idea that is compared: its title (when it has one) and its text."""
     title = (idea.title or "").strip()
@@ -119,7 +131,7 @@ def idea_text(idea: Idea) -> str:
 
 def text_similarity(a: str, b: str) -> float:
     """The text method's similarity of two texts, 0 … 1 (one pair; for many use `Similarity`)."""
-    if canonical(a) == canonical(b):
+    if _words(canonical(a)) == _words(canonical(b)):
         return 1.0
     return float(fuzz.ratio(text_key(a), text_key(b))) / 100.0
 
@@ -188,9 +200,10 @@ class Similarity:
             values: Matrix = np.asarray(scores, dtype=np.float64) / 100.0
         else:
             values = self._vectors(rows) @ self._vectors(columns).T
+        # Texts with the same words in the same order are the same idea, whatever the method.
         ids: dict[str, int] = {}
-        row_ids = np.fromiter((ids.setdefault(t, len(ids)) for t in rows), dtype=np.int64)
-        col_ids = np.fromiter((ids.setdefault(t, len(ids)) for t in columns), dtype=np.int64)
+        row_ids = np.fromiter((ids.setdefault(_words(t), len(ids)) for t in rows), np.int64)
+        col_ids = np.fromiter((ids.setdefault(_words(t), len(ids)) for t in columns), np.int64)
         values[row_ids[:, None] == col_ids[None, :]] = 1.0
         return values
 
@@ -257,6 +270,29 @@ async def build_similarity(
     similarity.requested = requested
     similarity.note = f"text similarity used: {reason}"
     return similarity
+
+
+async def similarity_from_settings(
+    settings: Settings, texts: Iterable[str], *, reuse: Similarity | None = None
+) -> Similarity:
+    """`build_similarity` as the settings say (``duplicates``, ``duplicate_threshold``,
+    ``embedding_model``, and the Ollama host for embeddings): the one call front ends make.
+    Talks to Ollama only when the method is "embeddings" or "auto"."""
+    from brainstorm.llm import open_embedder
+
+    embedder = open_embedder(settings)
+    try:
+        return await build_similarity(
+            settings.duplicates,
+            settings.duplicate_threshold,
+            texts,
+            embedder=embedder,
+            embedding_model=settings.embedding_model,
+            reuse=reuse,
+        )
+    finally:
+        if embedder is not None:
+            await embedder.aclose()
 
 
 # --- groups -----------------------------------------------------------------------------------

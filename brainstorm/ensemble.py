@@ -135,10 +135,17 @@ def ensemble_sources(
 class EnsembleResult:
     source: Source  # with the model that really answered (see `resolve_model`)
     outcome: GenerationOutcome
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)  # as sent to the model
 
     @property
     def ok(self) -> bool:
         return self.outcome.ok
+
+    @property
+    def label(self) -> str:
+        """ "llama3.2 @ t=0.9": the source in the words its ideas' cards use."""
+        options = options_label(self.options)
+        return f"{self.source.model} @ {options}" if options else self.source.model
 
 
 def resolve_sources(backend: Backend, sources: Iterable[Source]) -> list[Source]:
@@ -174,7 +181,7 @@ async def run_ensemble(
         delta = (lambda text: on_delta(source, text)) if on_delta is not None else None
         async with limit:
             outcome = await generate(writer, backend, member, on_delta=delta)
-        result = EnsembleResult(source, outcome)
+        result = EnsembleResult(source, outcome, member.options)
         results[source] = result
         if on_done is not None:
             on_done(result)

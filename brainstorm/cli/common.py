@@ -9,7 +9,7 @@ from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,9 +20,12 @@ from brainstorm.ideation import TechniqueError
 from brainstorm.llm.base import BackendError
 from brainstorm.metrics import idea_metrics
 from brainstorm.models import Author, Idea, Session, Status
-from brainstorm.presentation import status_label
+from brainstorm.presentation import source_label, status_label
 from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
+
+if TYPE_CHECKING:
+    from brainstorm.duplicates import DuplicateReport, Similarity
 
 T = TypeVar("T")
 
@@ -99,21 +102,26 @@ _BADGES: dict[Status, tuple[str, str]] = {
 }
 
 
-def render_idea(idea: Idea) -> Text:
+def render_idea(idea: Idea, duplicates: list[int] | None = None) -> Text:
     """One idea for the terminal. Model text goes in as plain Text (never markup) and with its
-    control characters made visible."""
+    control characters made visible. ``duplicates``: the other ideas of its near-duplicate
+    group, flagged as "≈ #3 #7"."""
     style = "bold black on cyan" if idea.author is Author.HUMAN else _BADGES[idea.status][1]
     line = Text(f"#{idea.id:<3} ", style="bold")
     line.append(f" {status_label(idea)} ", style=style)
     if idea.incomplete:
         line.append(" INCOMPLETE ", style="bold white on magenta")
+    if duplicates:
+        line.append(
+            " ≈ " + " ".join(f"#{i}" for i in duplicates) + " ", style="bold black on white"
+        )
     if idea.title:
         line.append(" ")
         line.append(visible(idea.title), style="bold")
     line.append("\n")
     for text_line in visible(idea.text).splitlines() or [""]:
         line.append(f"     {text_line}\n")
-    source = "written by you" if idea.author is Author.HUMAN else f"by {idea.source}"
+    source = "written by you" if idea.author is Author.HUMAN else f"by {source_label(idea)}"
     details = [source]
     if idea.technique:
         details.append(idea.technique)
@@ -123,13 +131,14 @@ def render_idea(idea: Idea) -> Text:
     return line
 
 
-def idea_json(idea: Idea) -> dict[str, Any]:
+def idea_json(idea: Idea, duplicates: list[int] | None = None) -> dict[str, Any]:
     return {
         "id": idea.id,
         "status": idea.status.value,
         "author": idea.author.value,
         "model": idea.model,
         "backend": idea.backend,
+        "source": source_label(idea),
         "technique": idea.technique,
         "title": idea.title,
         "original": idea.original,
@@ -141,10 +150,17 @@ def idea_json(idea: Idea) -> dict[str, Any]:
         "created_at": idea.created_at.isoformat(),
         "options": idea.options,
         "metrics": idea_metrics(idea).model_dump(mode="json"),
+        "before_reveal": idea.before_reveal,
+        "duplicates": duplicates or [],
     }
 
 
-def session_json(session: Session, warnings: list[str]) -> dict[str, Any]:
+def session_json(
+    session: Session, warnings: list[str], report: DuplicateReport | None = None
+) -> dict[str, Any]:
+    """A session for `show --json`: its visible ideas only (hidden model ideas of a
+    human-first round are counted in ``hidden_ideas``, never shown)."""
+    ideas = session.visible_ideas()
     return {
         "id": session.id,
         "topic": session.topic,
@@ -153,6 +169,34 @@ def session_json(session: Session, warnings: list[str]) -> dict[str, Any]:
         "created_at": session.created_at.isoformat(),
         "updated_at": session.updated_at.isoformat(),
         "counts": session.count_by_status(),
-        "ideas": [idea_json(idea) for idea in session.visible_ideas()],
+        "human_first": session.human_first,
+        "revealed": session.revealed,
+        "hidden_ideas": len(session.ideas) - len(ideas),
+        "ideas": [
+            idea_json(idea, report.duplicates_of(idea.id) if report else None) for idea in ideas
+        ],
+        "duplicates": report.as_json() if report else None,
         "warnings": warnings,
     }
+
+
+def similarity_for(settings: Settings, texts: list[str]) -> Similarity:
+    """How ideas are compared, as the settings say. Only the "embeddings" and "auto" methods
+    talk to Ollama (embedding ``texts``); when embeddings cannot be had, text similarity is
+    used, with a warning if embeddings were asked for explicitly."""
+    from brainstorm.duplicates import Similarity, similarity_from_settings
+
+    if settings.duplicates == "text":
+        return Similarity.text(settings.duplicate_threshold)
+    similarity = run_async(similarity_from_settings(settings, texts))
+    if similarity.fell_back and similarity.note:
+        warn(similarity.note)
+    return similarity
+
+
+def duplicate_report(settings: Settings, session: Session) -> DuplicateReport:
+    """Near-duplicates among the session's visible ideas, by the method the settings choose."""
+    from brainstorm.duplicates import idea_text, session_duplicates, session_ideas
+
+    texts = [idea_text(idea) for idea in session_ideas(session)]
+    return session_duplicates(session, similarity_for(settings, texts))

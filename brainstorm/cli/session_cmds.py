@@ -11,6 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from brainstorm.cli.common import (
+    EXIT_BACKEND,
+    duplicate_report,
     error,
     fail_on_user_errors,
     get_state,
@@ -23,7 +25,18 @@ from brainstorm.cli.common import (
     stdout,
     warn,
 )
-from brainstorm.generate import GenerationOutcome, PromptSpec, generate
+from brainstorm.ensemble import (
+    EnsembleResult,
+    Source,
+    ensemble_sources,
+    parse_floats,
+    parse_ints,
+    parse_names,
+    resolve_sources,
+    run_ensemble,
+)
+from brainstorm.ensemble import exit_code as ensemble_exit_code
+from brainstorm.generate import PromptSpec
 from brainstorm.ideation import IDEAS_SCHEMA, build_messages, get_technique, load_techniques
 from brainstorm.store import SessionWriter
 from brainstorm.textsafe import visible
@@ -53,6 +66,7 @@ def register(app: typer.Typer) -> None:
     app.command("list")(list_sessions)
     app.command("show")(show)
     app.command("techniques")(techniques)
+    app.command("reveal")(reveal)
 
 
 def new(
@@ -64,15 +78,65 @@ def new(
     name: Annotated[
         str | None, typer.Option("--name", help="Session id to use instead of a generated one.")
     ] = None,
+    human_first: Annotated[
+        bool,
+        typer.Option(
+            "--human-first",
+            help="Write your own ideas first: the model's ideas are generated but hidden until"
+            " you run `brainstorm reveal`.",
+        ),
+    ] = False,
 ) -> None:
     """Start a session and print its id."""
     with fail_on_user_errors():
         state = get_state(ctx)
         technique_name = get_technique(technique or state.settings.technique).name
         with state.store.create(
-            topic, technique=technique_name, model=state.settings.model, name=name
+            topic,
+            technique=technique_name,
+            model=state.settings.model,
+            name=name,
+            human_first=human_first,
         ) as writer:
             typer.echo(writer.session_id)
+            if human_first:
+                stderr.print(
+                    Text(
+                        "Human-first: write your ideas with `brainstorm add"
+                        f" {writer.session_id} TEXT`; ideas you `ask` for stay hidden until"
+                        f" `brainstorm reveal {writer.session_id}`.",
+                        style="dim",
+                    )
+                )
+
+
+def reveal(
+    ctx: typer.Context,
+    session: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the model's hidden ideas of a human-first session (recorded; cannot be undone)."""
+    from brainstorm.rounds import reveal as reveal_ideas
+
+    with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
+        hidden = [i.id for i in writer.session.ideas.values() if i.hidden]
+        count = reveal_ideas(writer)
+        revealed = [writer.session.ideas[i] for i in hidden] if count else []
+    if as_json:
+        print_json({"session": writer.session_id, "revealed": [idea_json(i) for i in revealed]})
+        return
+    if not count:
+        stdout.print(Text(f"Nothing hidden in {writer.session_id}: already revealed.", style="dim"))
+        return
+    for idea in revealed:
+        stdout.print(render_idea(idea))
+    stdout.print(
+        Text(
+            f"Revealed {count} model idea(s). Compare them with yours:"
+            f" `brainstorm stats {writer.session_id}`.",
+            style="dim",
+        )
+    )
 
 
 def ask(
@@ -92,6 +156,26 @@ def ask(
             help="Model option key=value (temperature, seed, num_ctx, num_predict…). Repeatable.",
         ),
     ] = None,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models",
+            help="Ask several models at once, comma-separated (e.g. llama3.2,qwen3)."
+            " [default: --model]",
+            show_default=False,
+        ),
+    ] = None,
+    temperatures: Annotated[
+        str | None,
+        typer.Option(
+            "--temperatures",
+            help="One reply per temperature too, comma-separated (e.g. 0.3,0.9).",
+        ),
+    ] = None,
+    seeds: Annotated[
+        str | None,
+        typer.Option("--seeds", help="One reply per seed too, comma-separated (e.g. 1,2,3)."),
+    ] = None,
     structured: Annotated[
         bool,
         typer.Option(
@@ -101,10 +185,16 @@ def ask(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Ask the model for ideas; each is stored and printed as a DRAFT."""
+    """Ask the model for ideas; each is stored and printed as a DRAFT.
+
+    With --models / --temperatures / --seeds the prompt goes to every combination at once
+    (an ensemble); each idea says which source wrote it."""
+    from brainstorm.rounds import drafts_hidden
+
     options = parse_options(option or [])
     with fail_on_user_errors():
         state = get_state(ctx)
+        sources = parse_sources(models, temperatures, seeds, default_model=state.settings.model)
         with state.store.open_writer(session) as writer:
             for message in writer.warnings:
                 warn(message)
@@ -116,16 +206,46 @@ def ask(
                 messages=build_messages(
                     technique_obj, writer.session.topic, prompt, structured=structured
                 ),
-                model=state.settings.model,
+                model=sources[0].model,
                 technique=technique_obj.name,
                 options=options,
                 schema=IDEAS_SCHEMA if structured else None,
+                hidden=drafts_hidden(writer.session),
             )
-            outcome = run_async(_ask(writer, spec, state, quiet=as_json))
-        _report(outcome, writer, as_json)
+            results = run_async(_ask(writer, spec, sources, state, quiet=as_json))
+        _report(results, writer, as_json)
 
 
-async def _ask(writer: SessionWriter, spec: PromptSpec, state: Any, *, quiet: bool) -> Any:
+def parse_sources(
+    models: str | None,
+    temperatures: str | None,
+    seeds: str | None,
+    *,
+    default_model: str,
+) -> list[Source]:
+    """The ensemble that --models / --temperatures / --seeds ask for (one source without
+    them). Bad lists are usage errors (exit 2), naming the option."""
+    try:
+        names = parse_names(models) if models is not None else [default_model]
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--models") from None
+    try:
+        temps = parse_floats(temperatures) if temperatures is not None else []
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--temperatures") from None
+    try:
+        seed_list = parse_ints(seeds) if seeds is not None else []
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--seeds") from None
+    try:
+        return ensemble_sources(names, temps, seed_list)
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--models") from None
+
+
+async def _ask(
+    writer: SessionWriter, spec: PromptSpec, sources: list[Source], state: Any, *, quiet: bool
+) -> list[EnsembleResult]:
     from brainstorm.llm import select_backend
 
     selection = await select_backend(state.settings)
@@ -133,44 +253,120 @@ async def _ask(writer: SessionWriter, spec: PromptSpec, state: Any, *, quiet: bo
     try:
         if selection.notice:  # honesty about a weak model: always, even with --json (stderr)
             stderr.print(Text(f"note: {selection.notice}", style="yellow"))
+        resolved = resolve_sources(backend, sources)
+        if len(resolved) < len(sources):
+            warn(
+                f"the {backend.name} backend runs one model only ({resolved[0].model}):"
+                f" {len(resolved)} of the {len(sources)} sources asked for are different"
+            )
         if not quiet:
-            stderr.print(Text(f"asking {selection.describe()} at {backend.location}…", style="dim"))
+            if len(resolved) == 1:
+                what = selection.describe()
+            else:
+                labels = ", ".join(source.label(spec.options) for source in resolved)
+                what = f"{len(resolved)} sources at once ({labels}) on {backend.name}"
+            stderr.print(Text(f"asking {what} at {backend.location}…", style="dim"))
         if stderr.is_terminal and not quiet:
             with stderr.status("generating…"):
-                return await generate(writer, backend, spec)
-        return await generate(writer, backend, spec)
+                return await run_ensemble(writer, backend, spec, resolved)
+        return await run_ensemble(writer, backend, spec, resolved)
     finally:
         await backend.aclose()
 
 
-def _report(outcome: GenerationOutcome, writer: SessionWriter, as_json: bool) -> None:
+def _report(results: list[EnsembleResult], writer: SessionWriter, as_json: bool) -> None:
+    single = len(results) == 1
+    every = [idea for r in results for idea in r.outcome.ideas]
+    shown = [idea for idea in every if not idea.hidden]
+    hidden = len(every) - len(shown)
+    failed = [r for r in results if r.outcome.error is not None]
     if as_json:
+        first = results[0].outcome
+        status = "ok" if not failed else "failed" if len(failed) == len(results) else "partial"
         print_json(
             {
                 "session": writer.session_id,
-                "prompt_id": outcome.prompt_id,
-                "status": "ok" if outcome.ok else "failed",
-                "error": outcome.error.message if outcome.error else None,
-                "ideas": [idea_json(idea) for idea in outcome.ideas],
+                "prompt_id": first.prompt_id if single else None,
+                "status": status,
+                "error": first.error.message if single and first.error else None,
+                "ideas": [idea_json(idea) for idea in shown],
+                "hidden": hidden,
+                "results": [
+                    {
+                        "source": r.label,
+                        "model": r.source.model,
+                        "temperature": r.source.temperature,
+                        "seed": r.source.seed,
+                        "prompt_id": r.outcome.prompt_id,
+                        "status": "ok" if r.ok else "failed",
+                        "error": r.outcome.error.message if r.outcome.error else None,
+                        "ideas": [idea.id for idea in r.outcome.ideas],
+                    }
+                    for r in results
+                ],
             }
         )
     else:
-        for idea in outcome.ideas:
-            stdout.print(render_idea(idea))
-        if outcome.ideas:
+        for r in results:
+            if not single:
+                stdout.print(_source_heading(r))
+            for idea in r.outcome.ideas:
+                if not idea.hidden:
+                    stdout.print(render_idea(idea))
+        if shown:
             stdout.print(
                 Text(
-                    f"{len(outcome.ideas)} draft idea(s) saved to {writer.session_id}. Review"
+                    f"{len(shown)} draft idea(s) saved to {writer.session_id}. Review"
                     f" them with `brainstorm show {writer.session_id}` or in the app.",
                     style="dim",
                 )
             )
-    if outcome.error is not None:
-        saved = len(outcome.ideas)
+        if hidden:
+            stdout.print(
+                Text(
+                    f"{hidden} model idea(s) saved hidden (human-first round): write your own"
+                    f" with `brainstorm add {writer.session_id} TEXT`, then see the model's with"
+                    f" `brainstorm reveal {writer.session_id}`.",
+                    style="dim",
+                )
+            )
+    if single and failed:
+        problem = failed[0].outcome.error
+        assert problem is not None
+        saved = len(failed[0].outcome.ideas)
         kept = f" The {saved} partial idea(s) that arrived were saved as incomplete drafts." * (
             saved > 0
         )
-        error(outcome.error.message + kept, outcome.error.hint, outcome.error.exit_code)
+        error(problem.message + kept, problem.hint, problem.exit_code)
+    if failed:
+        code = ensemble_exit_code(results)
+        first_error = failed[0].outcome.error
+        assert first_error is not None
+        if code == EXIT_BACKEND:  # the same cause for all: say it once
+            error(first_error.message, first_error.hint, code)
+        for r in failed:
+            assert r.outcome.error is not None
+            warn(f"{r.label}: {r.outcome.error.message}")
+        error(
+            f"{len(failed)} of {len(results)} sources failed (recorded in the session);"
+            " the others' ideas are saved.",
+            first_error.hint,
+            code,
+        )
+
+
+def _source_heading(result: EnsembleResult) -> Text:
+    label = result.label
+    heading = Text(f"── {label}: ", style="bold")
+    outcome = result.outcome
+    count = len(outcome.ideas)
+    if outcome.error is None:
+        heading.append(f"{count} draft idea(s)")
+    else:
+        heading.append("FAILED", style="bold red")
+        if count:
+            heading.append(f" ({count} partial idea(s) kept)")
+    return heading
 
 
 def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -221,12 +417,14 @@ def show(
 ) -> None:
     """Show a session's ideas with their review status."""
     with fail_on_user_errors():
-        loaded = get_state(ctx).store.load(session)
-    for message in loaded.warnings:
-        warn(message)
-    s = loaded.session
+        state = get_state(ctx)
+        loaded = state.store.load(session)
+        for message in loaded.warnings:
+            warn(message)
+        s = loaded.session
+        report = duplicate_report(state.settings, s)
     if as_json:
-        print_json(session_json(s, loaded.warnings))
+        print_json(session_json(s, loaded.warnings, report))
         return
     counts = s.count_by_status()
     header = Text(visible(s.topic), style="bold")
@@ -242,9 +440,24 @@ def show(
         stdout.print(Text("No ideas yet. Ask for some with `brainstorm ask`.", style="dim"))
     for idea in ideas:
         stdout.print()
-        stdout.print(render_idea(idea))
+        stdout.print(render_idea(idea, report.duplicates_of(idea.id)))
+    if report.groups:
+        stdout.print(
+            Text(
+                f"\n≈ marks near-duplicates: {len(report.groups)} group(s),"
+                f" {report.distinct} distinct of {report.ideas} ideas"
+                f" ({report.method} similarity ≥ {report.threshold:.2f}).",
+                style="dim",
+            )
+        )
     if hidden:
-        stdout.print(Text(f"\n{hidden} model idea(s) hidden until you reveal them.", style="dim"))
+        stdout.print(
+            Text(
+                f"\n{hidden} model idea(s) hidden until you reveal them"
+                f" (`brainstorm reveal {s.id}`).",
+                style="dim",
+            )
+        )
 
 
 def techniques(as_json: JsonFlag = False) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from brainstorm.cli.common import (
     fail_on_user_errors,
     get_state,
     print_json,
+    similarity_for,
     stdout,
     warn,
 )
@@ -29,6 +30,10 @@ from brainstorm.metrics import (
     word_diff,
 )
 from brainstorm.models import Session
+
+if TYPE_CHECKING:
+    from brainstorm.duplicates import DuplicateReport
+    from brainstorm.rounds import HumanFirstFigures
 from brainstorm.presentation import status_label
 from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
@@ -99,7 +104,9 @@ def _summary_table(title: str, figures: SessionMetrics) -> Table:
     return table
 
 
-def _ideas_table(session: Session, per_idea: dict[int, IdeaMetrics]) -> Table:
+def _ideas_table(
+    session: Session, per_idea: dict[int, IdeaMetrics], report: DuplicateReport | None = None
+) -> Table:
     table = Table(box=None, header_style="bold", pad_edge=False)
     # Fixed columns keep their width; the idea's text takes what is left, cut with an ellipsis.
     for column, width in (("#", 3), ("status", 20), ("revs", 4), ("edits", 5), ("", BAR_WIDTH)):
@@ -108,6 +115,10 @@ def _ideas_table(session: Session, per_idea: dict[int, IdeaMetrics]) -> Table:
     for idea_id, figures in per_idea.items():
         idea = session.ideas[idea_id]
         label = visible(idea.title or idea.text).splitlines()[0] if idea.text else ""
+        if idea.hidden and not session.revealed:
+            label = "(the model's, hidden until you reveal them)"
+        elif report is not None and (others := report.duplicates_of(idea_id)):
+            label = "≈ " + " ".join(f"#{i}" for i in others) + "  " + label
         table.add_row(
             f"#{idea_id}",
             status_label(idea),
@@ -131,21 +142,56 @@ def stats(
     all_sessions: Annotated[
         bool, typer.Option("--all", help="Figures across every session, by model and technique.")
     ] = False,
+    duplicates: Annotated[
+        str | None,
+        typer.Option(
+            "--duplicates",
+            help="How near-duplicates are found: text, embeddings or auto."
+            " [default: the duplicates setting, text]",
+            show_default=False,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Similarity (0–1] from which ideas count as near-duplicates."
+            " [default: 0.80 text, 0.85 embeddings]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """How much the model's ideas were revised: per idea and per session (or --all)."""
+    """How much the model's ideas were revised, how diverse the ideas are (near-duplicate
+    groups), and for human-first sessions your ideas against the model's. Per idea and per
+    session (or --all)."""
     if (session is None) == (not all_sessions):
         raise typer.BadParameter("give a SESSION or --all (not both)")
     with fail_on_user_errors():
-        store = get_state(ctx).store
+        state = get_state(ctx)
+        state.flags.update(
+            {
+                key: value
+                for key, value in (("duplicates", duplicates), ("duplicate_threshold", threshold))
+                if value is not None
+            }
+        )
+        store = state.store
         if all_sessions:
             _stats_all(store.ids(), store, as_json)
             return
         assert session is not None
         loaded = store.load(session)
-    for message in loaded.warnings:
-        warn(message)
-    s = loaded.session
+        for message in loaded.warnings:
+            warn(message)
+        s = loaded.session
+        from brainstorm.duplicates import idea_text, session_duplicates, session_ideas
+        from brainstorm.rounds import comparison_texts, human_first_figures
+
+        texts = [idea_text(idea) for idea in session_ideas(s)] + comparison_texts(s)
+        similarity = similarity_for(state.settings, texts)
+        report = session_duplicates(s, similarity)
+        rounds = human_first_figures(s, similarity)
     per_idea = session_idea_metrics(s)
     figures = aggregate(per_idea.values())
     if as_json:
@@ -153,15 +199,109 @@ def stats(
             {
                 "session": {"id": s.id, "topic": s.topic, **_figures_json(figures)},
                 "ideas": [
-                    {"id": idea_id, **m.model_dump(mode="json")} for idea_id, m in per_idea.items()
+                    {
+                        "id": idea_id,
+                        **m.model_dump(mode="json"),
+                        "hidden": s.ideas[idea_id].hidden and not s.revealed,
+                        "duplicates": report.duplicates_of(idea_id),
+                    }
+                    for idea_id, m in per_idea.items()
                 ],
+                "duplicates": report.as_json(),
+                "human_first": rounds.as_json() if rounds else None,
             }
         )
         return
     stdout.print(_summary_table(f"{visible(s.topic)} ({s.id})", figures))
+    stdout.print()
+    stdout.print(_diversity_table(s, report))
+    if rounds is not None:
+        stdout.print()
+        stdout.print(_human_first_table(s, rounds))
     if per_idea:
         stdout.print()
-        stdout.print(_ideas_table(s, per_idea))
+        stdout.print(_ideas_table(s, per_idea, report))
+
+
+def _idea_label(session: Session, idea_id: int, width: int = 50) -> str:
+    idea = session.ideas[idea_id]
+    text = " ".join(visible(idea.title or idea.text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _diversity_table(session: Session, report: DuplicateReport) -> Table:
+    table = Table(
+        title="Diversity (near-duplicates)", title_justify="left", box=None, show_header=False
+    )
+    table.add_column("figure", style="bold")
+    table.add_column("value")
+    method = f"{report.method} similarity ≥ {report.threshold:.2f}"
+    if report.method == "embeddings" and report.embedding_model:
+        method += f" ({report.embedding_model})"
+    table.add_row("compared", f"{report.ideas} ideas, {method}")
+    if report.note and report.requested == "auto":  # an explicit choice was warned about
+        table.add_row("", Text(f"auto: {report.note}", style="dim"))
+    table.add_row(
+        "distinct ideas",
+        f"{report.distinct} of {report.ideas} ({_pct(report.distinct_share)})"
+        f" · {report.duplicated_ideas} in {len(report.groups)} duplicate group(s)",
+    )
+    distance = report.mean_pairwise_distance
+    table.add_row("mean pairwise distance", "–" if distance is None else f"{distance:.2f}")
+    for group in report.groups:
+        ids = " ".join(f"#{i}" for i in group.ids)
+        table.add_row(
+            Text(f"≈ {ids}"),
+            Text(f"{_idea_label(session, group.ids[0])} (≥ {group.similarity:.2f})"),
+        )
+    return table
+
+
+def _human_first_table(session: Session, rounds: HumanFirstFigures) -> Table:
+    table = Table(
+        title="Human-first round: your ideas before the reveal vs the model's hidden ones",
+        title_justify="left",
+        box=None,
+        header_style="bold",
+    )
+    table.add_column("")
+    table.add_column("yours")
+    table.add_column("model's")
+    you, model = rounds.human, rounds.model
+    table.add_row("ideas", str(you.ideas), str(model.ideas))
+    if not rounds.revealed:
+        table.add_row(
+            "",
+            "",
+            Text(f"hidden: `brainstorm reveal {session.id}` to compare", style="dim"),
+        )
+        return table
+    table.add_row("accepted", str(you.accepted), str(model.accepted))
+    table.add_row("rejected", str(you.rejected), str(model.rejected))
+    table.add_row("still draft", str(you.draft), str(model.draft))
+    revision = rounds.model_revision
+    if revision is not None and revision.model_ideas:
+        table.add_row("edited by you", "", str(revision.edited_model_ideas))
+        table.add_row("word edit rate", "", _pct(revision.word_edit_rate))
+        table.add_row("accepted as-is", "", str(revision.accepted_as_is))
+    share = rounds.model_duplicate_share
+    table.add_row(
+        "duplicated one of yours", "", f"{rounds.model_duplicating_human} ({_pct(share)})"
+    )
+    for match in rounds.duplicates or []:
+        table.add_row(
+            "",
+            "",
+            Text(f"#{match.model_idea} ≈ your #{match.human_idea} ({match.similarity:.2f})"),
+        )
+    after = rounds.after_reveal
+    if after["human"] or after["model"]:
+        table.add_row(
+            Text("after the reveal (not compared)", style="dim"),
+            Text(str(after["human"]), style="dim"),
+            Text(str(after["model"]), style="dim"),
+        )
+    return table
 
 
 def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
@@ -227,6 +367,11 @@ def history(
     current = loaded.session.ideas.get(idea_id)
     if current is None:
         error(f"session {loaded.session.id} has no idea #{idea_id}")
+    if current.hidden and not loaded.session.revealed:
+        error(
+            f"idea #{idea_id} is one of the model's ideas, hidden until you reveal them"
+            f" (`brainstorm reveal {loaded.session.id}`)"
+        )
     use_color = sys.stdout.isatty() if color is None else color
     when = "%Y-%m-%d %H:%M:%S"
     heading = Text(f"#{current.id} ", style="bold")

@@ -11,6 +11,7 @@ from brainstorm.llm.base import Backend, BackendUnavailable
 
 if TYPE_CHECKING:
     from brainstorm.config import Settings
+    from brainstorm.llm.ollama import OllamaBackend
 
 # The embedded backend's one model, as recorded on the drafts it writes.
 EMBEDDED_MODEL = "smollm2-135m-instruct-q4_1"
@@ -110,6 +111,20 @@ async def select_backend(settings: Settings) -> BackendSelection:
 async def open_backend(settings: Settings) -> Backend:
     """The backend the settings ask for (see `select_backend` for what to tell the person)."""
     return (await select_backend(settings)).backend
+
+
+def open_embedder(settings: Settings) -> OllamaBackend | None:
+    """An Ollama client for embeddings when the settings ask for them (``duplicates`` is
+    "embeddings" or "auto") and Ollama is the backend in use (or may be: "auto"); None
+    otherwise. The caller closes it (`aclose`). Nothing is sent until it is used."""
+    if settings.duplicates == "text" or settings.backend == "embedded":
+        return None
+    from brainstorm.llm.ollama import OllamaBackend
+
+    try:
+        return OllamaBackend(settings.host, timeout=settings.timeout)
+    except BackendUnavailable:  # an unusable --host: fall back to text, like a dead server
+        return None
 
 
 def _embedded() -> Backend:
