@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from brainstorm.config import Settings
 from brainstorm.models import Author, IdeaRevised, IdeaStatusChanged, PromptSent, Status
 from brainstorm.store import SessionStore, read_events
@@ -53,7 +55,16 @@ async def test_new_session_streams_drafts_and_reviews_survive_reopening(
         chat = ollama.last_request("/api/chat")
         assert "for a library" in chat.messages[-1]["content"]
 
-        # Review: the first card has focus. Accept it, reject the next, edit the third.
+        # The prompt box keeps the focus: a letter typed for the next prompt must not
+        # accept or reject a card.
+        await pilot.press("a")
+        assert screen.query_one("#prompt", Input).value == "a"
+        assert screen.session.ideas[1].status is Status.DRAFT
+        await pilot.press("backspace")
+        assert "Review each: esc, then a accept" in " ".join(screen_text(app).split())
+
+        # Esc goes to the first new card. Accept it, reject the next, edit the third.
+        await pilot.press("escape")
         await pilot.press("a")
         await pilot.press("down", "x")
         await pilot.press("down", "e")

@@ -112,6 +112,7 @@ class SessionScreen(Screen[None]):
         self._flush_timer: Timer | None = None
         self._live_source = ""
         self._close_when_done = False
+        self._review_target: int | None = None  # the first card of the newest reply
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
 
@@ -520,7 +521,7 @@ class SessionScreen(Screen[None]):
                 self._status(
                     f"Stopped. What arrived was kept as draft(s) {refs}, marked INCOMPLETE."
                 )
-                self._focus_card(kept[-1])
+                self._offer_review(kept[-1])
             else:
                 self._status("Stopped before any text arrived; nothing was kept.")
             return
@@ -537,12 +538,31 @@ class SessionScreen(Screen[None]):
         speed = ""
         if outcome.stats is not None and outcome.stats.tokens_per_second:
             speed = f" ({outcome.stats.tokens_per_second:.0f} tokens/s)"
+        if outcome.ideas:
+            self._offer_review(outcome.ideas[0].id)
+        how = (
+            "esc, then a accept, e edit, x reject"
+            if self._prompt_focused()
+            else ("a accept, e edit, x reject")
+        )
         self._status(
             f"{count} new DRAFT idea{'s' * (count != 1)} from {self._live_source}{speed}."
-            " Review each: a accept, e edit, x reject."
+            f" Review each: {how}."
         )
-        if outcome.ideas:
-            self._focus_card(outcome.ideas[0].id)
+
+    def _prompt_focused(self) -> bool:
+        return self.focused is self.query_one("#prompt", Input)
+
+    def _offer_review(self, idea_id: int) -> None:
+        """Bring a new card into view. Focus moves to it only when the person is not typing
+        in the prompt box: a letter meant for the next prompt must never accept or reject."""
+        self._review_target = idea_id
+        if not self._prompt_focused():
+            self._focus_card(idea_id)
+            return
+        cards = self.query(f"#idea-{idea_id}")
+        if cards:
+            self.call_after_refresh(cards.first().scroll_visible, animate=False)
 
     def _report_error(self, outcome: GenerationOutcome) -> None:
         error = outcome.error
@@ -564,10 +584,12 @@ class SessionScreen(Screen[None]):
             self._worker.cancel()
 
     def action_back(self) -> None:
-        if self.focused is self.query_one("#prompt"):
+        """From the prompt box: to the cards (the newest reply's first one). Else: leave."""
+        if self._prompt_focused():
             cards = list(self.query(IdeaCard))
-            if cards:
-                cards[-1].focus()
+            chosen = [c for c in cards if c.idea_id == self._review_target] or cards[-1:]
+            if chosen:
+                self._focus_card(chosen[0].idea_id)
                 return
         self.app.pop_screen()
 
