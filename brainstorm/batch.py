@@ -18,6 +18,13 @@ Sessions (in order): the entry's `session`, else `--session`, else the batch's d
 (`batch-ideas-txt`, then `batch-ideas-txt.2`, `.3`…); with `--resume` the newest one is
 continued. Named sessions are used if they exist and created if not.
 
+Ensembles (`BatchOptions.models` / `temperatures` / `seeds`, i.e. `--models`, `--temperatures`,
+`--seeds`): every entry runs once per (model × temperature × seed) combination, each a prompt
+of its own with the batch key `<entry key>@<source>` (e.g. `k1:…@llama3.2 @ t=0.9`), so
+`--resume` runs again only the members that did not complete. An entry's own `model`, or a
+`temperature` / `seed` in its options, wins over the flag. Into a human-first session that is
+not revealed yet, replies are stored hidden, as `ask` stores them.
+
 Concurrency: up to N prompts in flight (an asyncio semaphore), one backend, one `SessionWriter`
 per session shared by every task of this process (its appends are serialised). A session held
 by another process (another batch, the app, `ask`) makes the batch stop before it starts.
@@ -30,6 +37,7 @@ Everything recorded before is already fsynced, so even a SIGKILL loses nothing f
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import re
@@ -47,6 +55,7 @@ from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from brainstorm.ensemble import ensemble_sources
 from brainstorm.generate import PromptSpec, generate
 from brainstorm.ideation import (
     IDEAS_SCHEMA,
@@ -56,6 +65,8 @@ from brainstorm.ideation import (
     get_technique,
 )
 from brainstorm.llm.base import Backend, BackendError
+from brainstorm.presentation import options_label
+from brainstorm.rounds import drafts_hidden
 from brainstorm.store import (
     InvalidSessionName,
     SessionStore,
@@ -436,6 +447,11 @@ class BatchOptions:
     options: dict[str, Any] = field(default_factory=dict)  # --option, under the entries' own
     structured: bool = False
     resume: bool = False
+    # Ensembles: every entry runs once per (model × temperature × seed). An entry's own model
+    # (or temperature / seed option) wins over these, as entry fields win over flags.
+    models: tuple[str, ...] = ()  # --models (empty: `model`)
+    temperatures: tuple[float, ...] = ()  # --temperatures
+    seeds: tuple[int, ...] = ()  # --seeds
 
 
 @dataclass
@@ -470,6 +486,10 @@ class PlannedPrompt:
     options: dict[str, Any]
     skip: bool = False  # already completed (--resume)
     spec: PromptSpec | None = None
+    # In an ensemble, the member of the entry's ensemble this prompt is ("llama3.2 @ t=0.9")
+    # and its own batch key; None for an entry that runs once.
+    source: str | None = None
+    member_key: str | None = None
 
     @property
     def entry(self) -> BatchEntry:
@@ -477,7 +497,9 @@ class PlannedPrompt:
 
     @property
     def key(self) -> str:
-        return self.located.key
+        """The batch key recorded on its `prompt_sent`: the entry's, with the ensemble member
+        appended when the entry runs once per source (so `--resume` skips each on its own)."""
+        return self.member_key or self.located.key
 
     @property
     def index(self) -> int:
@@ -560,7 +582,7 @@ class BatchPlan:
             for name, located_entries in by_target.items():
                 self.targets[name] = self._open_target(name, located_entries)
             for located in self.batch.entries:
-                self.prompts.append(self._plan_prompt(located))
+                self.prompts.extend(self._plan_prompts(located))
         except BaseException:
             self.close()
             raise
@@ -614,6 +636,35 @@ class BatchPlan:
             for record in writer.session.prompts.values()
             if record.outcome == "completed" and record.batch_key
         }
+
+    def _plan_prompts(self, located: LocatedEntry) -> list[PlannedPrompt]:
+        """The prompt(s) of one entry: one, or one per ensemble member."""
+        base = self._plan_prompt(located)
+        entry = located.entry
+        opts = self.options
+        models = [entry.model] if entry.model else list(opts.models) or [opts.model]
+        temperatures = [] if "temperature" in entry.options else list(opts.temperatures)
+        seeds = [] if "seed" in entry.options else list(opts.seeds)
+        sources = ensemble_sources(models, temperatures, seeds)
+        if len(sources) == 1 and not temperatures and not seeds:
+            base.model = sources[0].model
+            return [base]
+        planned: list[PlannedPrompt] = []
+        for source in sources:
+            member_options = source.options(base.options)
+            label = f"{source.model} @ {options_label(member_options)}".removesuffix(" @ ")
+            key = f"{located.key}@{label}"
+            planned.append(
+                dataclasses.replace(
+                    base,
+                    model=source.model,
+                    options=member_options,
+                    source=label,
+                    member_key=key,
+                    skip=opts.resume and key in base.target.completed,
+                )
+            )
+        return planned
 
     def _plan_prompt(self, located: LocatedEntry) -> PlannedPrompt:
         entry = located.entry
@@ -709,6 +760,9 @@ class BatchPlan:
             options=planned.options,
             schema=IDEAS_SCHEMA if structured else None,
             batch_key=planned.key,
+            # A human-first session keeps the model's ideas hidden until the person reveals.
+            hidden=planned.target.writer is not None
+            and drafts_hidden(planned.target.writer.session),
         )
 
 
@@ -748,6 +802,7 @@ class PromptResult:
             "prompt": entry.prompt,
             "topic": entry.topic,
             "model": self.prompt.model,
+            "source": self.prompt.source,
             "technique": self.prompt.technique,
             "session": self.session_id,
             "prompt_id": self.prompt_id,

@@ -32,14 +32,16 @@ so that the figures cannot hint at what the hidden ideas say.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from brainstorm.duplicates import Match, Similarity, best_matches, idea_text
 from brainstorm.metrics import SessionMetrics, aggregate, idea_metrics
 from brainstorm.models import Author, Idea, IdeasRevealed, Session, Status
 from brainstorm.store import SessionWriter, StoreError
+
+if TYPE_CHECKING:  # duplicates (NumPy) loads only when figures are computed
+    from brainstorm.duplicates import Match, Similarity
 
 __all__ = [
     "HumanFirstFigures",
@@ -166,6 +168,8 @@ def human_first_figures(
 
     ``similarity`` decides what counts as a duplicate (default: the text method at its default
     threshold); with embeddings it must have been built with `comparison_texts`."""
+    from brainstorm.duplicates import Similarity, best_matches, idea_text
+
     if not session.human_first:
         return None
     similarity = similarity or Similarity.text()
@@ -218,6 +222,8 @@ def comparison_texts(session: Session) -> list[str]:
     """Every text `human_first_figures` compares: give them to `build_similarity` (with
     the session's visible ideas) when the embeddings method is used. Empty before the reveal
     (nothing is compared then)."""
+    from brainstorm.duplicates import idea_text
+
     if not session.human_first or not session.revealed:
         return []
     return [idea_text(i) for i in human_side(session)] + [

@@ -241,3 +241,67 @@ def test_single_source_ask_is_unchanged(run: Run, fake_ollama: FakeOllama) -> No
     assert "temperature" not in fake_ollama.requests_to("/api/chat")[0].options
     single_t = ok(run("ask", session, "--temperatures", "0.2"))
     assert "by ollama:llama3.2 @ t=0.2" in single_t.stdout and "──" not in single_t.stdout
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+def test_batch_ensemble_runs_every_member_and_resumes_each(
+    run: Run, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.add_model("qwen3", reply="1. Phone booths.")
+    fake_ollama.chunk_delay = 0.02
+    batch = tmp_path / "ideas.jsonl"
+    batch.write_text(
+        '{"prompt": "quiet rooms"}\n'
+        '{"prompt": "plants", "model": "llama3.2"}\n'
+        '{"prompt": "light", "options": {"temperature": 0.5}}\n'
+    )
+    args = ("batch", str(batch), "--models", "llama3.2,qwen3,gone", "--temperatures", "0.2,0.8")
+    first = run(*args, "--json", "-j", "8")
+    assert first.returncode == 4, first.stderr  # the "gone" members failed, the others ran
+    results = [json.loads(line) for line in first.stdout.splitlines()]
+    by_where: dict[str, list[str]] = {}
+    for r in results:
+        by_where.setdefault(r["where"], []).append(r["source"])
+    # 3 models × 2 temperatures; an entry's own model or temperature wins over the flags.
+    assert sorted(by_where["line 1"]) == [
+        "gone @ t=0.2",
+        "gone @ t=0.8",
+        "llama3.2 @ t=0.2",
+        "llama3.2 @ t=0.8",
+        "qwen3 @ t=0.2",
+        "qwen3 @ t=0.8",
+    ]
+    assert sorted(by_where["line 2"]) == ["llama3.2 @ t=0.2", "llama3.2 @ t=0.8"]
+    assert sorted(by_where["line 3"]) == ["gone @ t=0.5", "llama3.2 @ t=0.5", "qwen3 @ t=0.5"]
+    assert len({r["batch_key"] for r in results}) == len(results) == 11
+    failed = sorted(r["source"] for r in results if r["status"] == "failed")
+    assert failed == ["gone @ t=0.2", "gone @ t=0.5", "gone @ t=0.8"]
+    assert fake_ollama.max_in_flight >= 2
+    assert "ensemble of 9" in first.stderr and "line 1 [gone @ t=0.2]" in first.stderr
+
+    # Only the members that did not complete run again.
+    fake_ollama.add_model("gone", reply="1. Back again.")
+    fake_ollama.clear_records()
+    again = run(*args, "--resume", "--json")
+    assert again.returncode == 0, again.stderr
+    rerun = sorted(json.loads(line)["source"] for line in again.stdout.splitlines())
+    assert rerun == failed
+    session = results[0]["session"]
+    data = show_json(run, session)
+    assert "ollama:gone @ t=0.5" in {i["source"] for i in data["ideas"]}
+
+
+def test_batch_into_a_human_first_session_stores_hidden_ideas(
+    run: Run, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    ok(run("new", "Quieter offices", "--human-first", "--name", "round"))
+    batch = tmp_path / "ideas.txt"
+    batch.write_text("quiet rooms\n")
+    result = run("batch", str(batch), "--session", "round", "--temperatures", "0.1,0.9")
+    assert result.returncode == 0, result.stderr
+    data = show_json(run, "round")
+    assert data["ideas"] == [] and data["hidden_ideas"] == 6
+    ok(run("reveal", "round"))
+    assert len(show_json(run, "round")["ideas"]) == 6

@@ -36,8 +36,9 @@ from brainstorm.cli.common import (
     stderr,
     warn,
 )
-from brainstorm.cli.session_cmds import parse_options
+from brainstorm.cli.session_cmds import parse_options, parse_sources
 from brainstorm.config import Settings
+from brainstorm.ensemble import parse_floats, parse_ints, parse_names
 from brainstorm.ideation import get_technique
 from brainstorm.llm.base import Backend, BackendError, BackendUnavailable
 from brainstorm.store import SessionLocked, validate_session_name
@@ -64,6 +65,11 @@ The format comes from the extension (.toml, .jsonl/.ndjson/.json, .txt) or the c
 Entry fields win over the flags below. Replies go to the entry's session, else
 --session, else a new session per run named after the file (batch-ideas-txt,
 batch-ideas-txt.2, …). Named sessions are created when missing.
+
+--models, --temperatures and --seeds (comma-separated) make an ensemble: every entry
+runs once per model × temperature × seed, concurrently, and each idea records which
+source wrote it. An entry's own model (or temperature / seed option) wins. Into a
+human-first session not revealed yet, the model's ideas are stored hidden.
 
 --resume continues the newest session of this batch (or the named ones) and runs only
 prompts that have not completed there, so a batch run to the end twice runs each prompt
@@ -124,6 +130,18 @@ def batch(
         bool,
         typer.Option("--structured/--plain", help="Ask for JSON-structured ideas."),
     ] = False,
+    models: Annotated[
+        str | None,
+        typer.Option("--models", help="Run every entry on each of these models (comma-separated)."),
+    ] = None,
+    temperatures: Annotated[
+        str | None,
+        typer.Option("--temperatures", help="…and at each of these temperatures (e.g. 0.3,0.9)."),
+    ] = None,
+    seeds: Annotated[
+        str | None,
+        typer.Option("--seeds", help="…and with each of these seeds (e.g. 1,2,3)."),
+    ] = None,
     fmt: Annotated[
         str,
         typer.Option("--format", help=f"File format: auto, {', '.join(FORMATS)}."),
@@ -149,6 +167,8 @@ def batch(
     with fail_on_user_errors():
         state = get_state(ctx)
         settings = state.settings
+        # Checks the lists (a bad one is a usage error) and the size of the ensemble.
+        parse_sources(models, temperatures, seeds, default_model=model or settings.model)
         if technique is not None:
             technique = get_technique(technique).name
         if session is not None:
@@ -162,6 +182,9 @@ def batch(
             options=options,
             structured=structured,
             resume=resume,
+            models=tuple(parse_names(models)) if models is not None else (),
+            temperatures=tuple(parse_floats(temperatures)) if temperatures is not None else (),
+            seeds=tuple(parse_ints(seeds)) if seeds is not None else (),
         )
         try:
             batch_file = load_batch(file, file_format)
@@ -204,6 +227,13 @@ async def _run(
         model = resolve_model(backend, plan.options.model)
         what = dataclasses.replace(selection, model=model).describe()
         reporter.backend = f"{what} at {backend.location}"
+        sources = list(dict.fromkeys(p.source for p in plan.prompts if p.source))
+        if sources:  # the default model is not what runs: say what does
+            shown = ", ".join(sources[:4]) + ", …" * (len(sources) > 4)
+            reporter.backend = (
+                f"{backend.name} at {backend.location} · ensemble of {len(sources)}"
+                f" ({visible(shown)})"
+            )
         return await run_batch(
             plan, backend, concurrency=concurrency, progress=reporter, handle_signals=True
         )
@@ -235,6 +265,11 @@ def _exit_code(report: BatchReport) -> int:
 def _short(text: str, width: int = 60) -> str:
     one_line = " ".join(visible(text).split())
     return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+
+
+def _where(prompt: PlannedPrompt) -> str:
+    """`line 3`, or `line 3 [llama3.2 @ t=0.9]` for a member of an ensemble."""
+    return f"{prompt.where} [{visible(prompt.source)}]" if prompt.source else prompt.where
 
 
 def _asked(prompt: PlannedPrompt) -> str:
@@ -284,7 +319,7 @@ class _Reporter(BatchProgress):
         if self.progress is not None and self.task is not None:
             self.progress.update(
                 self.task,
-                description=f"{prompt.where}: {_short(_asked(prompt), 40)}",
+                description=f"{_where(prompt)}: {_short(_asked(prompt), 40)}",
             )
 
     def prompt_finished(self, result: PromptResult) -> None:
@@ -361,7 +396,7 @@ class _Reporter(BatchProgress):
         else:
             line.append("FAILED   ", style="bold red")
             detail = visible(result.error or "failed")
-        line.append(f" {prompt.where} → {result.session_id}: {detail}  ")
+        line.append(f" {_where(prompt)} → {result.session_id}: {detail}  ")
         line.append(_short(_asked(prompt)), style="dim")
         return line
 
