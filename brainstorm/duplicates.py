@@ -42,8 +42,9 @@ embeddings: cosine distance, 0 … 2).
 
 **Cost.** Similarities are computed once per distinct canonical text, in blocks of rows with
 ``rapidfuzz.process.cdist`` (C++, all cores) or one matrix product for embeddings, so memory
-stays bounded (``BLOCK_ROWS`` × ideas) and a session of 3,000 ideas takes well under a second
-with the text method.
+stays bounded (``BLOCK_ROWS`` × ideas beyond ``SINGLE_BLOCK`` distinct texts). With the text
+method, 3,000 ideas of 5–40 words take about 1–2 s on two cores
+(``benchmarks/bench_duplicates.py``).
 """
 
 from __future__ import annotations
@@ -91,8 +92,10 @@ Items = Sequence[tuple[int, str]]  # (idea id, text)
 Matrix = npt.NDArray[np.float64]
 
 DEFAULT_THRESHOLDS: dict[Method, float] = {"text": 0.80, "embeddings": 0.85}
-#: Rows of the similarity matrix computed at a time (memory: BLOCK_ROWS × distinct texts).
+#: Rows of the similarity matrix computed at a time (memory: BLOCK_ROWS × distinct texts)…
 BLOCK_ROWS = 1024
+#: …once there are more distinct texts than this; up to it, one matrix (≤ 128 MB).
+SINGLE_BLOCK = 4096
 _EPSILON = 1e-9  # rounding slack when comparing a similarity with the threshold
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -391,18 +394,25 @@ def find_duplicates(items: Items, similarity: Similarity) -> DuplicateReport:
     distinct_texts = list(keys)  # canonical, in first-seen order
     counts = np.bincount(np.asarray(key_of, dtype=np.int64), minlength=len(keys)).astype(np.float64)
     links = _UnionFind(len(keys))
-    # Only the upper triangle of the distinct texts' matrix is computed (j > i), in blocks of
-    # rows: half the work of the full matrix, and bounded memory.
+    # Only the upper triangle of the distinct texts' matrix is used (j > i). Up to
+    # SINGLE_BLOCK texts it is one symmetric call (RapidFuzz then scores each pair once);
+    # beyond, blocks of rows against the columns from the block on: half the work of the
+    # full matrix, in bounded memory.
+    total = len(distinct_texts)
     text_keys = [_key(t) for t in distinct_texts] if similarity.method == "text" else None
+    per_block = max(1, total) if total <= SINGLE_BLOCK else BLOCK_ROWS
     upper_sum = 0.0  # Σ over pairs i < j of distinct texts of count_i · count_j · similarity
-    for start in range(0, len(distinct_texts), BLOCK_ROWS):
-        stop = start + BLOCK_ROWS
+    for start in range(0, total, per_block):
+        stop = start + per_block
+        column_texts = distinct_texts[start:]
+        column_keys = text_keys[start:] if text_keys else None
+        last = stop >= total  # rows == columns: pass the same lists (a symmetric call)
         block = np.triu(
             similarity._canonical_matrix(
-                distinct_texts[start:stop],
-                distinct_texts[start:],
-                text_keys[start:stop] if text_keys else None,
-                text_keys[start:] if text_keys else None,
+                column_texts if last else distinct_texts[start:stop],
+                column_texts,
+                column_keys if last or not text_keys else text_keys[start:stop],
+                column_keys,
             ),
             k=1,
         )

@@ -7,12 +7,14 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from brainstorm.config import ENV_VARS, ConfigError, Settings, load_settings
 from brainstorm.duplicates import (
     BLOCK_ROWS,
     DEFAULT_THRESHOLDS,
@@ -24,6 +26,7 @@ from brainstorm.duplicates import (
     text_key,
     text_similarity,
 )
+from brainstorm.llm import open_embedder
 from brainstorm.llm.base import ModelNotFound
 from brainstorm.llm.ollama import OllamaBackend
 from tests.fakes import FakeOllama
@@ -133,6 +136,7 @@ def test_matches_a_pair_by_pair_computation_across_blocks(
 ) -> None:
     # Small blocks so the block-wise upper triangle is exercised; repeated texts too.
     monkeypatch.setattr("brainstorm.duplicates.BLOCK_ROWS", 7)
+    monkeypatch.setattr("brainstorm.duplicates.SINGLE_BLOCK", 10)
     rng = random.Random(7)
     words = [
         "moss",
@@ -157,6 +161,10 @@ def test_matches_a_pair_by_pair_computation_across_blocks(
     assert report.mean_pairwise_distance == pytest.approx(mean_distance, abs=1e-5)
     assert report.distinct == len(items) - sum(len(g) - 1 for g in groups)
     assert BLOCK_ROWS >= 512  # the real block size stays large (speed)
+    monkeypatch.undo()  # and one symmetric matrix gives the same
+    single = find_duplicates(items, Similarity.text(0.75))
+    assert [g.ids for g in single.groups] == [g.ids for g in report.groups]
+    assert single.mean_pairwise_distance == pytest.approx(report.mean_pairwise_distance)
 
 
 def test_small_and_empty_sets() -> None:
@@ -329,3 +337,38 @@ async def test_auto_falls_back_to_text_when_embeddings_are_not_there(
         "embeddings", None, ["x"], embedder=None, embedding_model=EMBEDDER
     )
     assert none.method == "text" and none.note and "Ollama backend" in none.note
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def test_duplicate_settings_from_config_file_env_and_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ENV_VARS.values():
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'duplicates = "auto"\nduplicate_threshold = 0.7\nembedding_model = "mxbai-embed-large"\n'
+    )
+    monkeypatch.setenv("BRAINSTORM_CONFIG", str(config))
+    settings = load_settings()
+    assert (settings.duplicates, settings.duplicate_threshold) == ("auto", 0.7)
+    assert settings.embedding_model == "mxbai-embed-large"
+    monkeypatch.setenv("BRAINSTORM_DUPLICATES", "text")
+    monkeypatch.setenv("BRAINSTORM_DUPLICATE_THRESHOLD", "0.9")
+    settings = load_settings()
+    assert (settings.duplicates, settings.duplicate_threshold) == ("text", 0.9)
+    assert load_settings(duplicate_threshold=0.95).duplicate_threshold == 0.95
+    assert open_embedder(settings) is None  # text: nothing to talk to
+    assert Settings().duplicates == "text" and Settings().duplicate_threshold is None
+    for bad in ({"duplicates": "fuzzy"}, {"duplicate_threshold": 0}, {"duplicate_threshold": 2}):
+        with pytest.raises(ConfigError):
+            load_settings(**bad)
+
+
+async def test_open_embedder_only_for_ollama() -> None:
+    assert open_embedder(Settings(duplicates="embeddings", backend="embedded")) is None
+    embedder = open_embedder(Settings(duplicates="auto", host="127.0.0.1:1"))
+    assert isinstance(embedder, OllamaBackend) and embedder.location == "http://127.0.0.1:1"
+    await embedder.aclose()

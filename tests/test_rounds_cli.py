@@ -39,8 +39,10 @@ def round_session(run: Run, fake_ollama: FakeOllama) -> str:
     session = human_first_session(run)
     ok(run("add", session, "Moss walls that absorb sound"))
     ok(run("add", session, "Quiet hours every morning"))
-    asked = ok(run("ask", session))
-    assert "moss" not in asked.stdout.lower() and "3 model idea(s) saved hidden" in asked.stdout
+    asked = json.loads(ok(run("ask", session, "--json")).stdout)
+    assert (asked["status"], asked["ideas"], asked["hidden"]) == ("ok", [], 3)
+    assert asked["results"][0]["ideas"] == [3, 4, 5]
+    assert "moss" not in json.dumps(asked).lower()
     return session
 
 
@@ -301,7 +303,9 @@ def test_batch_into_a_human_first_session_stores_hidden_ideas(
     batch.write_text("quiet rooms\n")
     result = run("batch", str(batch), "--session", "round", "--temperatures", "0.1,0.9")
     assert result.returncode == 0, result.stderr
+    asked = ok(run("ask", "round"))
+    assert "3 model idea(s) saved hidden" in asked.stdout and "#" not in asked.stdout
     data = show_json(run, "round")
-    assert data["ideas"] == [] and data["hidden_ideas"] == 6
+    assert data["ideas"] == [] and data["hidden_ideas"] == 9
     ok(run("reveal", "round"))
-    assert len(show_json(run, "round")["ideas"]) == 6
+    assert len(show_json(run, "round")["ideas"]) == 9
