@@ -82,11 +82,13 @@ class Tmux:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+def wait_until(
+    condition: Callable[[], bool], what: str, timeout: float = 20.0, screen: str = ""
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}\n{screen}")
         time.sleep(0.05)
 
 
@@ -118,9 +120,12 @@ def test_installed_command_streams_drafts_and_accepts(
     tmux.start(str(BRAINSTORM), env)
 
     def screen_shows(*texts: str) -> None:
-        wait_until(lambda: all(t in tmux.screen() for t in texts), f"{texts} on screen")
+        try:
+            wait_until(lambda: all(t in tmux.screen() for t in texts), f"{texts} on screen")
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}\n--- the screen:\n{tmux.screen()}") from None
 
-    screen_shows("No sessions yet", f"Ollama at {fake_ollama.url}")
+    screen_shows("No sessions yet", f"Ollama at {fake_ollama.url} · model {MODEL}")
 
     tmux.keys("n")
     screen_shows("New session", "Topic")
@@ -132,6 +137,10 @@ def test_installed_command_streams_drafts_and_accepts(
     tmux.keys("Enter")
     screen_shows("#1  DRAFT", "#2  DRAFT", "soundproof booths for calls.", "new DRAFT ideas")
 
+    # The prompt box keeps the focus after a reply; esc moves to the first new card (wait for
+    # its keys in the footer: an esc directly followed by a letter would read as alt+letter).
+    tmux.keys("Escape")
+    screen_shows("a Accept")
     tmux.keys("a")
     screen_shows("#1  ACCEPTED as-is")
 

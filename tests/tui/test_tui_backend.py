@@ -10,6 +10,7 @@ from textual.widgets import ProgressBar
 from brainstorm.config import Settings
 from brainstorm.models import Status
 from brainstorm.store import SessionStore
+from brainstorm.tui.connection import BackendState
 from brainstorm.tui.screens.pull import PullScreen
 from brainstorm.tui.screens.sessions import SessionListScreen
 from brainstorm.tui.widgets.banner import ConnectionBanner
@@ -135,3 +136,23 @@ async def test_missing_model_offers_a_pull_with_progress(
         await settle(pilot)
         assert "it works." in screen_text(app)
     assert len(store.load(session_id).session.ideas) == 3
+
+
+async def test_prompt_sent_while_connecting_waits_for_the_server(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    session_id = seed_session(store)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_first_session(pilot)
+        # A connection check is under way (as right after start-up, or after ctrl+r).
+        app.backend_state = BackendState("checking", where=ollama.url)
+        await fill(pilot, "#prompt", "early")
+        await pilot.press("enter")
+        assert "sending as soon as it answers" in screen_text(app)
+        assert not ollama.requests_to("/api/chat")
+        app.check_backend()
+        await settle(pilot)
+        assert "early" in ollama.last_request("/api/chat").messages[-1]["content"]
+        assert "3 new DRAFT ideas" in screen_text(app)
+    assert len(store.load(session_id).session.ideas) == 5

@@ -43,6 +43,7 @@ from brainstorm.metrics import session_metrics
 from brainstorm.models import Idea, Session, Status
 from brainstorm.store import SessionLocked, SessionWriter, StoreError
 from brainstorm.textsafe import visible
+from brainstorm.tui.connection import BackendState
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
@@ -113,6 +114,7 @@ class SessionScreen(Screen[None]):
         self._live_source = ""
         self._close_when_done = False
         self._review_target: int | None = None  # the first card of the newest reply
+        self._queued_send: Callable[[], None] | None = None
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
 
@@ -159,6 +161,7 @@ class SessionScreen(Screen[None]):
         yield CardStyles()
 
     def on_mount(self) -> None:
+        self.watch(self.app, "backend_state", self._backend_changed, init=False)
         self.title = visible(self.session.topic)
         self.sub_title = f"{self.session.id} · {self.session.technique or DEFAULT_TECHNIQUE}"
         self.query_one("#metrics").display = False
@@ -361,8 +364,7 @@ class SessionScreen(Screen[None]):
         state = self.workspace.backend_state
         backend = self.workspace.backend
         if state.phase == "checking":
-            self._status("Still connecting to the model server; try again in a moment.", "warning")
-            return None
+            return None  # the caller queues the request until the check ends
         if backend is None or state.phase == "down":
             self._status(
                 f"Not sent: no model server (see the notice above; ctrl+r retries {state.where}).",
@@ -374,7 +376,26 @@ class SessionScreen(Screen[None]):
             return None
         return backend
 
+    def _queue_until_connected(self, send: Callable[[], None]) -> bool:
+        """While the connection check runs, keep the request and send it when the check ends
+        (a prompt typed in the first second after start-up is not refused)."""
+        if self.workspace.backend_state.phase != "checking" or self.generating:
+            return False
+        self._queued_send = send
+        self._status("Connecting to the model server; sending as soon as it answers…")
+        return True
+
+    def _backend_changed(self, state: BackendState) -> None:
+        send, self._queued_send = self._queued_send, None
+        if send is not None:
+            if state.phase == "checking":
+                self._queued_send = send
+            else:
+                send()
+
     def send_prompt(self, text: str) -> None:
+        if self._queue_until_connected(partial(self.send_prompt, text)):
+            return
         backend = self._backend_for_generation()
         if backend is None:
             return
@@ -397,6 +418,8 @@ class SessionScreen(Screen[None]):
     def _follow_up(self, idea_id: int, kind: str | None) -> None:
         idea = self._idea(idea_id)
         if kind is None or idea is None:
+            return
+        if self._queue_until_connected(partial(self._follow_up, idea_id, kind)):
             return
         backend = self._backend_for_generation()
         if backend is None:
