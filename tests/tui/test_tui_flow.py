@@ -194,7 +194,9 @@ async def test_follow_up_asks_about_the_card(
         await pilot.press("f")
         await pilot.press("down", "down", "enter")  # critique
         await settle(pilot)
-        assert "booths get hogged" in screen_text(app)
+        text = screen_text(app)
+        assert "booths get hogged" in text
+        assert "critique of #1" in text  # the new card says what it answers
     chat = ollama.last_request("/api/chat")
     assert "Phone booths for calls" in chat.messages[-1]["content"]
     events, _ = read_events(store.path_for(session_id))

@@ -147,6 +147,28 @@ async def test_escape_stops_the_request_and_keeps_the_partial_draft(
     assert failed[0].ideas == [3, 4]
 
 
+async def test_quitting_mid_stream_stores_the_partial_first(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    held_after = chunks_through(THREE_IDEAS, "meetings ")
+    ollama.hold(after=held_after)
+    session_id = seed_session(store)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_first_session(pilot)
+        await send(pilot, "go")
+        assert await ollama.wait_for_held_async()
+        await wait_for_redraw_of(screen, held_after)
+        await pilot.press("ctrl+q")
+    assert await ollama.wait_for_disconnect_async()
+    events, _ = read_events(store.path_for(session_id))
+    failed = [e for e in events if isinstance(e, GenerationFailed)]
+    assert len(failed) == 1 and failed[0].cancelled
+    assert store.load(session_id).session.ideas[4].incomplete
+    # The writer let go of the session: another writer can open it now.
+    store.open_writer(session_id).close()
+
+
 async def test_error_mid_stream_keeps_partial_and_says_why(
     settings: Settings, store: SessionStore, ollama: FakeOllama
 ) -> None:

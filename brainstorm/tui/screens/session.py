@@ -8,6 +8,7 @@ calls, so both record the same events.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
 from textual.widgets import Footer, Header, Input, Label
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from brainstorm import review
 from brainstorm.export import ExportError, ExportOptions, save_export
@@ -626,7 +627,8 @@ class SessionScreen(Screen[None]):
         if worker is None or worker.is_finished:
             return
         worker.cancel()
-        await self.workspace.workers.wait_for_complete([worker])
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await worker.wait()
 
     def on_unmount(self) -> None:
         if self.writer is None:
