@@ -68,7 +68,8 @@ class BrainstormApp(App[None]):
         self.settings = settings
         self.store = store or SessionStore(settings.sessions_dir)
         self.backend: Backend | None = None
-        self._backend_reason: str | None = None
+        self._backend_reason: str | None = None  # why `auto` chose the offline model
+        self._notice_shown = False
         self.set_reactive(
             BrainstormApp.backend_state, BackendState("checking", where=_initial_where(settings))
         )
@@ -114,12 +115,21 @@ class BrainstormApp(App[None]):
             self.backend_state = BackendState(
                 "checking", where=current.where, backend=current.backend
             )
+        if self._fell_back() and not self._generating():
+            # auto chose the offline model because Ollama did not answer: a retry asks again.
+            old, self.backend = self.backend, None
+            if old is not None:
+                await old.aclose()
         try:
             if self.backend is None:
                 selection = await select_backend(self.settings)
                 self.backend = selection.backend
-                reason = selection.reason if selection.backend.name != "ollama" else None
-                self._backend_reason = " ".join(filter(None, [reason, selection.notice]))
+                self._backend_reason = (
+                    selection.reason if selection.backend.name != "ollama" else None
+                )
+                if selection.notice and not self._notice_shown:
+                    self._notice_shown = True
+                    self.notify(selection.notice, title="Offline model", timeout=20, markup=False)
             backend = self.backend
             models = await backend.list_models()
         except BackendError as error:
@@ -131,9 +141,19 @@ class BrainstormApp(App[None]):
             where=backend.location,
             backend=backend.name,
             models=tuple(m.name for m in models),
-            notice=self._backend_reason or None,
+            reason=self._backend_reason,
             fixed_model=fixed or None,
         )
+
+    def _fell_back(self) -> bool:
+        return (
+            self.settings.backend == "auto"
+            and self.backend is not None
+            and self.backend.name != "ollama"
+        )
+
+    def _generating(self) -> bool:
+        return any(isinstance(s, SessionScreen) and s.generating for s in self.screen_stack)
 
     def backend_failed(self, error: BackendError) -> None:
         where = self.backend.location if self.backend is not None else self._host_tried()

@@ -31,7 +31,7 @@ class BackendState:
     models: tuple[str, ...] = ()
     message: str = ""  # why it is down, worded for a person
     hint: str | None = None
-    notice: str | None = None  # e.g. the embedded model's quality warning
+    reason: str | None = None  # why `auto` chose the offline model
     fixed_model: str | None = None  # a backend with one built-in model writes with that one
     pulling: frozenset[str] = field(default_factory=frozenset)
 
@@ -66,8 +66,11 @@ class BackendState:
                 line = f"No model server at {where}. {line}"
             return f"{line.strip()} Browsing, editing and accepting still work; ctrl+r retries."
         if self.backend != "ollama":
-            line = f"{self.backend}:{self.effective_model(model)} ({where})"
-            return f"{line}. {self.notice}" if self.notice else line
+            line = (
+                f"Offline model {self.effective_model(model)}: tiny, its drafts are rough;"
+                " review them hard."
+            )
+            return f"{line} ({self.reason}; ctrl+r retries.)" if self.reason else line
         if self.model_missing(model):
             if model in self.pulling:
                 return f"Pulling model '{model}' onto Ollama at {where}…"
@@ -80,6 +83,6 @@ class BackendState:
     def level(self, model: str) -> Literal["ok", "warning", "error"]:
         if self.phase == "down":
             return "error"
-        if self.phase == "checking" or self.model_missing(model) or self.notice:
+        if self.phase == "checking" or self.model_missing(model) or self.backend != "ollama":
             return "warning"
         return "ok"

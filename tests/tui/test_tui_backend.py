@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import ProgressBar
 
 from brainstorm.config import Settings
@@ -156,3 +157,22 @@ async def test_prompt_sent_while_connecting_waits_for_the_server(
         assert "early" in ollama.last_request("/api/chat").messages[-1]["content"]
         assert "3 new DRAFT ideas" in screen_text(app)
     assert len(store.load(session_id).session.ideas) == 5
+
+
+async def test_auto_falls_back_to_the_offline_model_and_says_so(
+    dead_ollama_url: str, tmp_path: Path
+) -> None:
+    from brainstorm.llm import embedded_available
+
+    if not embedded_available():
+        pytest.skip("the embedded extra is not installed")
+    settings = Settings(
+        sessions_dir=tmp_path / "sessions", host=dead_ollama_url, backend="auto", model=MODEL
+    )
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        flat = " ".join(screen_text(app).split())
+        assert "Offline model smollm2" in flat and "drafts are rough" in flat
+        assert f"(Ollama did not answer at {dead_ollama_url}; ctrl+r retries.)" in flat
+        assert app.backend_state.ready and app.backend_state.backend == "embedded"
