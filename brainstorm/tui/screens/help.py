@@ -29,7 +29,8 @@ HELP_TEXT = """\
 
 [b]In a session: the prompt box[/b]
   enter         send: the reply streams in and becomes DRAFT cards as ideas complete
-  esc           stop the reply (what arrived is kept, marked INCOMPLETE)
+  esc           while it streams: stop the reply (what arrived is kept, INCOMPLETE)
+  esc           otherwise: go to the cards (the newest reply's first card)
   /             jump to the prompt box;  tab moves between prompt and cards
 
 [b]In a session: on a card[/b] (↑ ↓ or j k move between cards)
@@ -38,6 +39,7 @@ HELP_TEXT = """\
   h             history: original, each revision, word diff, figures
   f             follow-up: expand, variations or critique
   c             copy the idea's text to the clipboard
+
 [b]In a session[/b]
   n             add your own idea
   shift+p       pull the session's model when Ollama does not have it

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -116,6 +116,7 @@ class SessionScreen(Screen[None]):
         self._close_when_done = False
         self._review_target: int | None = None  # the first card of the newest reply
         self._queued_send: Callable[[], None] | None = None
+        self._current_card: int | None = None  # the card last focused (palette commands)
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
 
@@ -239,6 +240,10 @@ class SessionScreen(Screen[None]):
             label.set_class(level == name, f"-{name}")
 
     # -- review actions (messages up from the cards) ----------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, IdeaCard):
+            self._current_card = event.widget.idea_id
 
     @on(IdeaCard.Requested)
     def _card_request(self, message: IdeaCard.Requested) -> None:
@@ -735,9 +740,8 @@ class SessionScreen(Screen[None]):
                 )
             )
         focused = self.focused
-        card = focused if isinstance(focused, IdeaCard) else None
-        if card is not None:
-            idea_id = card.idea_id
+        idea_id = focused.idea_id if isinstance(focused, IdeaCard) else self._current_card
+        if idea_id is not None and idea_id in self.session.ideas:
             verbs = [
                 ("edit", "Edit", "Revise the text (a new revision; the original is kept)"),
                 ("accept", "Accept", "Mark the idea accepted"),
