@@ -65,7 +65,9 @@ async def test_ollama_down_app_opens_says_so_once_and_reviewing_works(
         # Asking for ideas explains itself instead of failing.
         await fill(pilot, "#prompt", "more")
         await pilot.press("enter")
-        assert "Not sent: no model server" in " ".join(screen_text(app).split())
+        text = screen_text(app)
+        assert "Not sent: the model server is not answering" in " ".join(text.split())
+        assert text.count(dead_ollama_url) == 1  # still only in the notice at the top
         assert screen.query_one("#prompt").value == "more"  # nothing typed is lost
 
         await pilot.press("escape", "escape")

@@ -373,7 +373,8 @@ class SessionScreen(Screen[None]):
             return None  # the caller queues the request until the check ends
         if backend is None or state.phase == "down":
             self._status(
-                f"Not sent: no model server (see the notice above; ctrl+r retries {state.where}).",
+                "Not sent: the model server is not answering (see the notice at the top;"
+                " ctrl+r retries).",
                 "error",
             )
             return None
