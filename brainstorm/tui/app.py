@@ -272,7 +272,10 @@ class BrainstormApp(App[None]):
             return
         try:
             writer = self.store.create(
-                request.topic, technique=request.technique, model=request.model
+                request.topic,
+                technique=request.technique,
+                model=request.model,
+                human_first=request.human_first,
             )
         except StoreError as problem:
             self.notify(visible(str(problem)), severity="error", markup=False)

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import same_model
@@ -22,6 +22,7 @@ class NewSessionRequest:
     topic: str
     technique: str
     model: str
+    human_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
             yield Select(model_options, value=default, allow_blank=False, compact=True, id="model")
             if c.models_note:
                 yield Label(Content(visible(c.models_note)), classes="dialog-hint")
+            yield Checkbox(
+                "Human-first: write my own ideas before seeing the model's",
+                compact=True,
+                id="human-first",
+            )
             yield Label("", id="form-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", compact=True, id="create")
@@ -90,6 +96,7 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
                 topic=topic,
                 technique=technique if isinstance(technique, str) else self.choices.technique,
                 model=model if isinstance(model, str) else self.choices.model,
+                human_first=self.query_one("#human-first", Checkbox).value,
             )
         )
 

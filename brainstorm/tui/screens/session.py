@@ -42,9 +42,11 @@ from brainstorm.ideation import (
 from brainstorm.llm.base import Backend, BackendUnavailable, ModelNotFound
 from brainstorm.metrics import session_metrics
 from brainstorm.models import Idea, Session, Status
+from brainstorm.rounds import drafts_hidden, hidden_count, reveal
 from brainstorm.store import SessionLocked, SessionWriter, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState
+from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
@@ -90,6 +92,7 @@ class SessionScreen(Screen[None]):
         Binding("m", "toggle_metrics", "Figures", show=False),
         Binding("E", "export", "Export", show=False),
         Binding("P", "pull_model", "Pull model", show=False),
+        Binding("R", "reveal", "Reveal", show=False),
         Binding("ctrl+r", "reload", "Retry/reload", show=False),
     ]
 
@@ -116,6 +119,7 @@ class SessionScreen(Screen[None]):
         self._close_when_done = False
         self._review_target: int | None = None  # the first card of the newest reply
         self._queued_send: Callable[[], None] | None = None
+        self._hidden_reply = False
         self._current_card: int | None = None  # the card last focused (palette commands)
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
@@ -147,6 +151,7 @@ class SessionScreen(Screen[None]):
         yield Header()
         yield ConnectionBanner(self.model, id="banner")
         yield Label("", id="readonly-notice")
+        yield Label("", id="round-notice")
         with Horizontal(id="workspace"):
             with VerticalScroll(id="cards"):
                 yield Label(
@@ -177,6 +182,21 @@ class SessionScreen(Screen[None]):
             cards[-1].focus()
         elif not self.read_only:
             self.query_one("#prompt", Input).focus()
+
+    def _show_round(self) -> None:
+        """The human-first notice: how many model ideas wait, hidden, for the reveal."""
+        notice = self.query_one("#round-notice", Label)
+        hidden = drafts_hidden(self.session)
+        notice.display = hidden
+        if hidden:
+            count = hidden_count(self.session)
+            notice.update(
+                Content(
+                    "Human-first round: write your own ideas first (n). The model's replies are"
+                    f" kept hidden until you reveal them (shift+r); {count} waiting."
+                )
+            )
+        self.refresh_bindings()
 
     def _show_read_only(self) -> None:
         notice = self.query_one("#readonly-notice", Label)
@@ -215,9 +235,7 @@ class SessionScreen(Screen[None]):
                 card.idea = idea.model_copy(deep=True)  # a snapshot: the session mutates ideas
         mounting = container.mount_all(new_cards) if new_cards else None
         self.query_one("#no-ideas").display = not ideas and not self.generating
-        hidden = len(self.session.ideas) - len(ideas)
-        if hidden:
-            self._status(f"{hidden} model idea(s) are hidden until revealed (human-first round).")
+        self._show_round()
         self._update_metrics()
         return mounting
 
@@ -330,6 +348,34 @@ class SessionScreen(Screen[None]):
             await mounting
         self._focus_card(idea.id)
 
+    def action_reveal(self) -> None:
+        """Human-first: show the model's hidden ideas (recorded; cannot be undone)."""
+        if self.writer is None or not drafts_hidden(self.session):
+            return
+        count = hidden_count(self.session)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Reveal the model's ideas?",
+                f"{count} hidden model idea{'s' * (count != 1)} will show as DRAFT cards. This"
+                " ends the human-first round and cannot be undone.",
+                "Reveal",
+            ),
+            self._reveal_confirmed,
+        )
+
+    async def _reveal_confirmed(self, confirmed: bool | None) -> None:
+        if not confirmed or self.writer is None:
+            return
+        try:
+            count = reveal(self.writer)
+        except StoreError as problem:
+            self._status(str(problem), "error")
+            return
+        mounting = self.refresh_cards()
+        if mounting is not None:
+            await mounting
+        self._status(f"Revealed {count} model idea{'s' * (count != 1)}: review them as drafts.")
+
     def action_toggle_metrics(self) -> None:
         panel = self.query_one(MetricsPanel)
         panel.display = not panel.display
@@ -418,6 +464,7 @@ class SessionScreen(Screen[None]):
             messages=build_messages(technique, self.session.topic, text),
             model=model,
             technique=technique.name,
+            hidden=drafts_hidden(self.session),
         )
         self.query_one("#prompt", Input).value = ""
         self.start_generation(backend, spec)
@@ -439,6 +486,7 @@ class SessionScreen(Screen[None]):
             technique=self.session.technique,
             parent_idea=idea_id,
             follow_up=kind,
+            hidden=drafts_hidden(self.session),
         )
         self.start_generation(backend, spec)
 
@@ -448,6 +496,7 @@ class SessionScreen(Screen[None]):
         self._dirty = False
         self.stream_stats = StreamStats(started=time.perf_counter())
         self._live_source = f"{backend.name}:{spec.model}"
+        self._hidden_reply = spec.hidden  # human-first: nothing of it may show until the reveal
         self.generating = True
         self.query_one("#no-ideas").display = False
         self._status(f"Asking {self._live_source}… (esc stops)")
@@ -489,6 +538,16 @@ class SessionScreen(Screen[None]):
         if not self._dirty or self._splitter is None:
             return
         self._dirty = False
+        stats = self.stream_stats
+        if self._hidden_reply:
+            stats.redraws += 1
+            stats.last_redraw = time.perf_counter()
+            self._status(
+                f"The model is answering ({stats.chunks} chunks), kept hidden until you reveal"
+                " its ideas (esc stops)"
+            )
+            self.stream_redrawn.set()
+            return
         container = self.query_one("#cards", VerticalScroll)
         follow = container.scroll_y >= container.max_scroll_y - 1
         writing = list(container.query(".-writing").results(LiveCard))
@@ -507,7 +566,6 @@ class SessionScreen(Screen[None]):
                 pending_card = LiveCard(writing=True, source=self._live_source)
                 container.mount(pending_card)
             pending_card.set_text(pending.text, pending.title, writing=True)
-        stats = self.stream_stats
         stats.redraws += 1
         stats.last_redraw = time.perf_counter()
         self.stream_redrawn.set()
@@ -565,6 +623,12 @@ class SessionScreen(Screen[None]):
             self._report_error(outcome)
             return
         count = len(outcome.ideas)
+        if outcome.ideas and all(i.hidden for i in outcome.ideas):
+            self._status(
+                f"{count} model idea{'s' * (count != 1)} stored hidden: write your own, then"
+                " reveal them with shift+r."
+            )
+            return
         speed = ""
         if outcome.stats is not None and outcome.stats.tokens_per_second:
             speed = f" ({outcome.stats.tokens_per_second:.0f} tokens/s)"
@@ -620,7 +684,9 @@ class SessionScreen(Screen[None]):
             chosen = [c for c in cards if c.idea_id == self._review_target] or cards[-1:]
             if chosen:
                 self._focus_card(chosen[0].idea_id)
-                return
+            else:
+                self.set_focus(None)  # a second esc leaves; one never does from the prompt
+            return
         self.app.pop_screen()
 
     async def action_leave(self) -> None:
@@ -691,6 +757,8 @@ class SessionScreen(Screen[None]):
             return not self.generating
         if action in ("add_idea",) and self.read_only:
             return None
+        if action == "reveal":
+            return drafts_hidden(self.session) and not self.read_only
         if action == "pull_model":
             state = self.workspace.backend_state
             return state.can_pull and state.model_missing(self.model)
@@ -732,6 +800,14 @@ class SessionScreen(Screen[None]):
         if self.generating:
             commands.insert(
                 0, SystemCommand("Stop the reply", "Keep what arrived", self.action_stop)
+            )
+        if drafts_hidden(self.session) and not self.read_only:
+            commands.append(
+                SystemCommand(
+                    "Reveal the model's ideas",
+                    "End the human-first round: show the hidden model ideas as drafts",
+                    self.action_reveal,
+                )
             )
         state = self.workspace.backend_state
         if state.can_pull and state.model_missing(self.model):

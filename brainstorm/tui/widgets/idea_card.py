@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from brainstorm.metrics import idea_metrics
 from brainstorm.models import Author, Idea, Status
-from brainstorm.presentation import status_label
+from brainstorm.presentation import source_label, status_label
 from brainstorm.textsafe import visible
 from brainstorm.tui.widgets.card_styles import CardStyles
 
@@ -158,7 +158,7 @@ class IdeaCard(CardBase, can_focus=True):
             badge=status_label(idea),
             title=idea.title,
             text=idea.text,
-            source="you" if idea.author is Author.HUMAN else idea.source,
+            source=source_label(idea),
             meta=card_meta(idea, self.origin),
             incomplete=idea.incomplete,
         )
