@@ -24,7 +24,7 @@ HELP_TEXT = """\
 
 [b]Session list[/b]
   ↑ ↓, enter    choose and open a session
-  n             new session (topic, technique, model)
+  n             new session (topic, technique, model, human-first or not)
   r             refresh the list
 
 [b]In a session: the prompt box[/b]
@@ -42,6 +42,7 @@ HELP_TEXT = """\
 
 [b]In a session[/b]
   n             add your own idea
+  shift+r       human-first session: reveal the model's hidden ideas (asks first)
   shift+p       pull the session's model when Ollama does not have it
   m             show / hide the session figures
   shift+e       export to markdown: a new ./<session id>.md (ctrl+p: accepted only, history)
