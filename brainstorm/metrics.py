@@ -155,10 +155,19 @@ def _figures(original: str, final: str) -> _Figures:
     else:
         # Levenshtein ≤ indel distance: a sure upper bound, so one banded pass suffices.
         w_edits = Levenshtein.distance(ow, fw, score_hint=indel)
-    c_edits = Levenshtein.distance(
-        original, final, score_hint=_char_hint(w_edits, n_o + n_f, n_chars_o, n_chars_f)
-    )
+    c_edits = _char_distance(original, final, _char_hint(w_edits, n_o + n_f, n_chars_o, n_chars_f))
     return _Figures(w_edits, n_o, n_f, kept, c_edits, n_chars_o, n_chars_f)
+
+
+def _char_distance(original: str, final: str, hint: int | None) -> int:
+    """Character Levenshtein distance. With a guess, first run RapidFuzz with that cutoff: its
+    cost grows with the cutoff, not the texts' product, and small edits are the common case.
+    Above the cutoff the exact distance is computed in full, so the result never changes."""
+    if hint is not None:
+        bounded = Levenshtein.distance(original, final, score_cutoff=hint)
+        if bounded <= hint:
+            return bounded
+    return Levenshtein.distance(original, final)
 
 
 def _char_hint(w_edits: int, n_words: int, n_chars_o: int, n_chars_f: int) -> int | None:
