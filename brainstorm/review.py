@@ -3,7 +3,7 @@ call these, so both record exactly the same events."""
 
 from __future__ import annotations
 
-from brainstorm.models import Idea, IdeaAdded, IdeaRevised, IdeaStatusChanged, Status
+from brainstorm.models import Idea, IdeaAdded, IdeaRevised, IdeaStatusChanged, Session, Status
 from brainstorm.store import SessionWriter, StoreError
 
 
@@ -19,22 +19,25 @@ def parse_idea_ref(ref: str) -> int:
     return int(cleaned)
 
 
-def _existing(writer: SessionWriter, idea_id: int) -> Idea:
-    idea = writer.session.ideas.get(idea_id)
+def reviewable(session: Session, idea_id: int) -> Idea:
+    """The idea a person may see and review, or a `ReviewError` saying why not: no such idea,
+    or one of the model's ideas still hidden in a human-first round. Check before showing an
+    idea's text anywhere (an editor, a history), and every idea before recording any."""
+    idea = session.ideas.get(idea_id)
     if idea is None:
-        raise ReviewError(f"session {writer.session_id} has no idea #{idea_id}")
-    if idea.hidden and not writer.session.revealed:
+        raise ReviewError(f"session {session.id} has no idea #{idea_id}")
+    if idea.hidden and not session.revealed:
         # Nobody has seen it: reviewing it would mean showing it (human-first round).
         raise ReviewError(
             f"idea #{idea_id} is one of the model's ideas, hidden until you reveal them"
-            f" (`brainstorm reveal {writer.session_id}`)"
+            f" (`brainstorm reveal {session.id}`)"
         )
     return idea
 
 
 def edit(writer: SessionWriter, idea_id: int, text: str, title: str | None = None) -> bool:
     """Record a revision. Returns False (and records nothing) when nothing changed."""
-    idea = _existing(writer, idea_id)
+    idea = reviewable(writer.session, idea_id)
     text = text.strip()
     if not text:
         raise ReviewError("an idea cannot be empty: reject it instead")
@@ -46,7 +49,7 @@ def edit(writer: SessionWriter, idea_id: int, text: str, title: str | None = Non
 
 def set_status(writer: SessionWriter, idea_id: int, status: Status) -> bool:
     """Returns False (and records nothing) when the idea already has that status."""
-    idea = _existing(writer, idea_id)
+    idea = reviewable(writer.session, idea_id)
     if idea.status is status:
         return False
     writer.append(IdeaStatusChanged(idea=idea_id, status=status))

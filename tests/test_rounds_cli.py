@@ -88,6 +88,24 @@ def test_model_ideas_stay_hidden_until_revealed(run: Run, round_session: str) ->
     assert refused.returncode == 1 and "not started human-first" in refused.stderr
 
 
+def test_hidden_ideas_cannot_be_opened_in_the_editor_or_half_reviewed(
+    run: Run, round_session: str, tmp_path: Path
+) -> None:
+    session = round_session
+    seen = tmp_path / "seen.txt"
+    # An "editor" that keeps whatever it was shown: the hidden text must never reach it.
+    editor = f"sh -c 'cat \"$1\" >> {seen}' sh"
+    refused = run("edit", session, "3", VISUAL=editor)
+    assert refused.returncode == 1 and "hidden until you reveal" in refused.stderr
+    assert not seen.exists()
+    # Every idea is checked before any is recorded: #2 is not rejected because #3 is hidden.
+    refused = run("reject", session, "2", "3")
+    assert refused.returncode == 1 and "hidden until you reveal" in refused.stderr
+    assert "nothing recorded" in refused.stderr
+    statuses = {i["id"]: i["status"] for i in show_json(run, session)["ideas"]}
+    assert statuses == {1: "accepted", 2: "accepted"}
+
+
 def test_stats_compare_the_person_with_the_model(
     run: Run, round_session: str, fake_ollama: FakeOllama
 ) -> None:

@@ -45,9 +45,7 @@ def edit(
     with fail_on_user_errors():
         idea_id = review.parse_idea_ref(idea)
         with get_state(ctx).store.open_writer(session) as writer:
-            current = writer.session.ideas.get(idea_id)
-            if current is None:
-                error(f"session {writer.session_id} has no idea #{idea_id}")
+            current = review.reviewable(writer.session, idea_id)  # before an editor shows it
             if text is None:
                 text = _read_file(file) if file is not None else _edit_in_editor(current.text)
             if review.edit(writer, idea_id, text):
@@ -94,6 +92,11 @@ def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Stat
             if missing:  # check them all before recording any
                 listed = ", ".join(missing)
                 error(f"session {writer.session_id} has no idea {listed}: nothing recorded")
+            for idea_id in idea_ids:
+                try:
+                    review.reviewable(writer.session, idea_id)
+                except review.ReviewError as problem:
+                    error(f"{problem}: nothing recorded")
             for idea_id in idea_ids:
                 changed = review.set_status(writer, idea_id, status)
                 note = "" if changed else f" (already {status.value})"

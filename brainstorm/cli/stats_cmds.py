@@ -12,7 +12,6 @@ from rich.text import Text
 
 from brainstorm import review
 from brainstorm.cli.common import (
-    error,
     fail_on_user_errors,
     get_state,
     print_json,
@@ -364,14 +363,7 @@ def history(
     with fail_on_user_errors():
         idea_id = review.parse_idea_ref(idea)
         loaded = get_state(ctx).store.load(session)
-    current = loaded.session.ideas.get(idea_id)
-    if current is None:
-        error(f"session {loaded.session.id} has no idea #{idea_id}")
-    if current.hidden and not loaded.session.revealed:
-        error(
-            f"idea #{idea_id} is one of the model's ideas, hidden until you reveal them"
-            f" (`brainstorm reveal {loaded.session.id}`)"
-        )
+        current = review.reviewable(loaded.session, idea_id)
     use_color = sys.stdout.isatty() if color is None else color
     when = "%Y-%m-%d %H:%M:%S"
     heading = Text(f"#{current.id} ", style="bold")
