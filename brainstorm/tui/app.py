@@ -26,6 +26,7 @@ from brainstorm.llm.base import Backend, BackendError
 from brainstorm.store import SessionLocked, SessionStore, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState
+from brainstorm.tui.round_timer import RoundTimer
 from brainstorm.tui.screens.help import HelpScreen
 from brainstorm.tui.screens.new_session import (
     NewSessionChoices,
@@ -70,6 +71,8 @@ class BrainstormApp(App[None]):
         self.backend: Backend | None = None
         self._backend_reason: str | None = None  # why `auto` chose the offline model
         self._notice_shown = False
+        # Human-first writing timers by session id: they outlive a visit to the session.
+        self.round_timers: dict[str, RoundTimer] = {}
         self.set_reactive(
             BrainstormApp.backend_state, BackendState("checking", where=_initial_where(settings))
         )
@@ -280,6 +283,8 @@ class BrainstormApp(App[None]):
         except StoreError as problem:
             self.notify(visible(str(problem)), severity="error", markup=False)
             return
+        if request.human_first and request.timer_minutes:
+            self.round_timers[writer.session_id] = RoundTimer.start(request.timer_minutes)
         self.push_screen(SessionScreen(writer.session, writer=writer))
 
     # -- app-wide actions --------------------------------------------------------------------

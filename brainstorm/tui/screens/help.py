@@ -24,12 +24,15 @@ HELP_TEXT = """\
 
 [b]Session list[/b]
   ↑ ↓, enter    choose and open a session
-  n             new session (topic, technique, model, human-first or not)
+  n             new session (topic, technique, model, human-first or not, and for
+                human-first an optional writing timer)
   r             refresh the list
 
 [b]In a session: the prompt box[/b]
-  enter         send: the reply streams in and becomes DRAFT cards as ideas complete
-  esc           while it streams: stop the reply (what arrived is kept, INCOMPLETE)
+  enter         send: the reply streams in and becomes DRAFT cards as ideas complete;
+                with an ensemble (s), every source answers at once, each in its own cards
+  esc           while it streams: stop the reply, or every reply of an ensemble (what
+                arrived is kept, INCOMPLETE)
   esc           otherwise: go to the cards (the newest reply's first card)
   /             jump to the prompt box;  tab moves between prompt and cards
 
@@ -42,11 +45,20 @@ HELP_TEXT = """\
 
 [b]In a session[/b]
   n             add your own idea
+  s             ensemble: send each prompt to several models / temperatures / seeds at
+                once (kept until you change it; "Single model" in the dialog or ctrl+p
+                goes back); follow-ups still go to the session's model
   shift+r       human-first session: reveal the model's hidden ideas (asks first)
+  t             human-first session: start / stop a writing timer (it reminds you to
+                reveal when it ends; it never reveals by itself)
   shift+p       pull the session's model when Ollama does not have it
-  m             show / hide the session figures
+  m             show / hide the session figures: revision figures, diversity and
+                near-duplicate groups, and the human-first comparison after the reveal
   shift+e       export to markdown: a new ./<session id>.md (ctrl+p: accepted only, history)
   esc           back to the session list (when nothing is streaming)
+
+A card flagged [b]≈ #3 #7[/b] says much the same as ideas #3 and #7 (near-duplicates, by
+the duplicates setting: text similarity, or Ollama embeddings; see the README).
 
 A session open in another brainstorm window opens [b]read-only[/b]: you can read and \
 copy, and ctrl+r takes it over once the other window has closed it.

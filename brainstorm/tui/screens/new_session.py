@@ -1,4 +1,5 @@
-"""The new-session form: topic, technique (from prompts/), model (from the server's list)."""
+"""The new-session form: topic, technique (from prompts/), model (from the server's list),
+human-first or not, and for a human-first session an optional writing timer."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import same_model
+from brainstorm.tui.round_timer import TIMER_CHOICES
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class NewSessionRequest:
     technique: str
     model: str
     human_first: bool = False
+    timer_minutes: int = 0  # human-first: a writing timer to start (0: none)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,16 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
                 compact=True,
                 id="human-first",
             )
+            with Horizontal(id="timer-row"):
+                yield Label(Content("Writing timer"), id="timer-label")
+                yield Select(
+                    [(Content(f"{m} minutes" if m else "none"), m) for m in TIMER_CHOICES],
+                    value=0,
+                    allow_blank=False,
+                    compact=True,
+                    disabled=True,
+                    id="timer",
+                )
             yield Label("", id="form-error", classes="form-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", compact=True, id="create")
@@ -80,6 +93,10 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
 
     def on_mount(self) -> None:
         self.query_one("#topic", Input).focus()
+
+    @on(Checkbox.Changed, "#human-first")
+    def _human_first_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#timer", Select).disabled = not event.value
 
     @on(Input.Submitted, "#topic")
     @on(Button.Pressed, "#create")
@@ -91,12 +108,15 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
             return
         technique = self.query_one("#technique", Select).value
         model = self.query_one("#model", Select).value
+        human_first = self.query_one("#human-first", Checkbox).value
+        timer = self.query_one("#timer", Select).value
         self.dismiss(
             NewSessionRequest(
                 topic=topic,
                 technique=technique if isinstance(technique, str) else self.choices.technique,
                 model=model if isinstance(model, str) else self.choices.model,
-                human_first=self.query_one("#human-first", Checkbox).value,
+                human_first=human_first,
+                timer_minutes=timer if human_first and isinstance(timer, int) else 0,
             )
         )
 

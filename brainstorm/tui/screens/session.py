@@ -1,24 +1,30 @@
 """The workspace for one session: idea cards, a prompt box, live streaming, review actions.
 
 The screen coordinates; the cards only render what they are given and ask for actions by
-message. Every change goes through the core (`review`, `generate`), the same functions the CLI
-calls, so both record the same events.
+message. Every change goes through the core (`review`, `generate`, `ensemble`, `rounds`), the
+same functions the CLI calls, so both record the same events.
+
+Also here: ensembles (each prompt sent to several models / temperatures / seeds at once,
+`run_ensemble`; one live group of cards per source), near-duplicate flags on the cards and
+diversity figures (`brainstorm.duplicates`, computed in a worker whenever a text changes), and
+the human-first writing timer (it only ever suggests revealing).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -28,8 +34,9 @@ from textual.widgets import Footer, Header, Input, Label
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from brainstorm import review
+from brainstorm.ensemble import EnsembleResult, Source, resolve_sources, run_ensemble
 from brainstorm.export import ExportError, ExportOptions, save_export
-from brainstorm.generate import GenerationOutcome, PromptSpec, generate
+from brainstorm.generate import GenerationOutcome, PromptSpec
 from brainstorm.ideation import (
     DEFAULT_TECHNIQUE,
     FOLLOW_UP_TITLES,
@@ -39,23 +46,28 @@ from brainstorm.ideation import (
     build_messages,
     get_technique,
 )
-from brainstorm.llm.base import Backend, BackendUnavailable, ModelNotFound
+from brainstorm.llm.base import Backend, BackendError, BackendUnavailable, ModelNotFound
 from brainstorm.metrics import session_metrics
 from brainstorm.models import Idea, Session, Status
 from brainstorm.rounds import drafts_hidden, hidden_count, reveal
 from brainstorm.store import SessionLocked, SessionWriter, StoreError
 from brainstorm.textsafe import visible
-from brainstorm.tui.connection import BackendState
+from brainstorm.tui.connection import BackendState, same_model
+from brainstorm.tui.round_timer import RoundTimer
 from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.screens.editor import EditIdeaScreen
+from brainstorm.tui.screens.ensemble import Ensemble, EnsembleChoices, EnsembleScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
+from brainstorm.tui.screens.timer import TimerScreen
 from brainstorm.tui.widgets.banner import ConnectionBanner
 from brainstorm.tui.widgets.card_styles import CardStyles
 from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
 from brainstorm.tui.widgets.metrics_panel import MetricsPanel
 
 if TYPE_CHECKING:
+    from brainstorm.duplicates import DuplicateReport, Similarity
+    from brainstorm.rounds import HumanFirstFigures
     from brainstorm.tui.app import BrainstormApp
 
 # Redraw a streaming reply at most this often: tokens can arrive far faster than a terminal
@@ -78,6 +90,22 @@ class StreamStats:
     rendered: float | None = None  # its stored ideas were mounted as cards, in full
 
 
+@dataclass
+class LiveStream:
+    """One reply arriving (one source of an ensemble): the ideas completed since the last
+    redraw, and the container its live cards show in."""
+
+    label: str  # "ollama:llama3.2 @ t=0.9", the words its stored cards will use
+    splitter: IdeaStreamSplitter = field(default_factory=IdeaStreamSplitter)
+    completed: list[tuple[str | None, str]] = field(default_factory=list)
+    dirty: bool = False
+    group: Vertical | None = None
+
+
+def _error_text(error: BackendError | None) -> str:
+    return error.message if error is not None else ""
+
+
 def _version(idea: Idea) -> tuple[object, ...]:
     """Changes whenever a review event touches the idea (cheaper than comparing copies)."""
     return (idea.status, len(idea.revisions), len(idea.status_history), idea.hidden, idea.text)
@@ -93,6 +121,8 @@ class SessionScreen(Screen[None]):
         Binding("E", "export", "Export", show=False),
         Binding("P", "pull_model", "Pull model", show=False),
         Binding("R", "reveal", "Reveal", show=False),
+        Binding("s", "ensemble", "Sources", show=False),
+        Binding("t", "timer", "Timer", show=False),
         Binding("ctrl+r", "reload", "Retry/reload", show=False),
     ]
 
@@ -110,12 +140,22 @@ class SessionScreen(Screen[None]):
         self._loaded = session
         self.read_only_reason = read_only_reason if writer is None else None
         self.stream_stats = StreamStats()
-        self._worker: Worker[GenerationOutcome] | None = None
-        self._splitter: IdeaStreamSplitter | None = None
-        self._completed: list[tuple[str | None, str]] = []
-        self._dirty = False
+        self._worker: Worker[list[EnsembleResult]] | None = None
+        self._streams: dict[Source, LiveStream] = {}
+        self._prompts_before: set[str] = set()  # prompt ids recorded before this send
         self._flush_timer: Timer | None = None
         self._live_source = ""
+        #: Where each prompt goes: None is the session's model alone; else every source of
+        #: the ensemble (set with `s`; kept until changed, for as long as this screen lives).
+        self.ensemble: Ensemble | None = None
+        # Near-duplicates: the last report and the similarity it used (embeddings are reused).
+        self.duplicates: DuplicateReport | None = None
+        self._similarity: Similarity | None = None
+        self._analysed: object = None  # what the last computation looked at
+        self._round_figures: HumanFirstFigures | None = None
+        self._round_ticker: Timer | None = None
+        # Set after every tick of the human-first timer: tests wait on it.
+        self.round_ticked = asyncio.Event()
         self._close_when_done = False
         self._review_target: int | None = None  # the first card of the newest reply
         self._queued_send: Callable[[], None] | None = None
@@ -151,7 +191,9 @@ class SessionScreen(Screen[None]):
         yield Header()
         yield ConnectionBanner(self.model, id="banner")
         yield Label("", id="readonly-notice")
-        yield Label("", id="round-notice")
+        with Horizontal(id="round-bar"):
+            yield Label("", id="round-notice")
+            yield Label("", id="round-timer")
         with Horizontal(id="workspace"):
             with VerticalScroll(id="cards"):
                 yield Label(
@@ -161,7 +203,8 @@ class SessionScreen(Screen[None]):
                     ),
                     id="no-ideas",
                 )
-            yield MetricsPanel(id="metrics")
+            with VerticalScroll(id="metrics"):  # focusable: the keys scroll it at 80x24
+                yield MetricsPanel()
         yield Label("", id="stream-status")
         yield Input(id="prompt", placeholder="Ask for ideas (enter sends, esc stops)")
         yield Footer(compact=True)
@@ -172,8 +215,10 @@ class SessionScreen(Screen[None]):
         self.title = visible(self.session.topic)
         self.sub_title = f"{self.session.id} · {self.session.technique or DEFAULT_TECHNIQUE}"
         self.query_one("#metrics").display = False
+        self._round_ticker = self.set_interval(1.0, self._tick_round, pause=True)
         self._show_read_only()
         self.refresh_cards()
+        self._show_ensemble()
         cards = list(self.query(IdeaCard))
         drafts = [c for c in cards if c.idea is not None and c.idea.status is Status.DRAFT]
         if drafts:
@@ -187,15 +232,16 @@ class SessionScreen(Screen[None]):
         """The human-first notice: how many model ideas wait, hidden, for the reveal."""
         notice = self.query_one("#round-notice", Label)
         hidden = drafts_hidden(self.session)
-        notice.display = hidden
+        self.query_one("#round-bar").display = hidden
         if hidden:
             count = hidden_count(self.session)
             notice.update(
                 Content(
-                    "Human-first round: write your own ideas first (n). The model's replies are"
-                    f" kept hidden until you reveal them (shift+r); {count} waiting."
+                    "Human-first round: write your own ideas first (n); the model's stay hidden"
+                    f" until you reveal them (shift+r). {count} waiting."
                 )
             )
+        self._show_round_timer()
         self.refresh_bindings()
 
     def _show_read_only(self) -> None:
@@ -227,15 +273,21 @@ class SessionScreen(Screen[None]):
                         idea.model_copy(deep=True),
                         read_only=self.read_only,
                         origin=self._origin(idea),
+                        duplicates=self._duplicates_of(idea.id),
                     )
                 )
                 continue
             card.read_only = self.read_only
             if card.idea is None or _version(card.idea) != _version(idea):
                 card.idea = idea.model_copy(deep=True)  # a snapshot: the session mutates ideas
-        mounting = container.mount_all(new_cards) if new_cards else None
+        mounting: AwaitMount | None = None
+        if new_cards:
+            # Stored cards go above the live cards of ensemble members still streaming.
+            live = container.query(".live-group")
+            mounting = container.mount_all(new_cards, before=live.first() if live else None)
         self.query_one("#no-ideas").display = not ideas and not self.generating
         self._show_round()
+        self._analyse()
         self._update_metrics()
         return mounting
 
@@ -246,10 +298,82 @@ class SessionScreen(Screen[None]):
             return None
         return f"{record.follow_up} of #{record.parent_idea}"
 
+    def _metrics_shown(self) -> bool:
+        return self.query_one("#metrics").display
+
     def _update_metrics(self) -> None:
         panel = self.query_one(MetricsPanel)
-        if panel.display:
+        if self._metrics_shown():
             panel.metrics = session_metrics(self.session)
+            panel.duplicates = self.duplicates
+            panel.human_first = self._human_first_figures()
+
+    # -- near-duplicates and the human-first comparison -------------------------------------
+
+    def _duplicates_of(self, idea_id: int) -> tuple[int, ...]:
+        report = self.duplicates
+        return tuple(report.duplicates_of(idea_id)) if report is not None else ()
+
+    def _analyse(self) -> None:
+        """Recompute the near-duplicates (in a worker) when a text they depend on changed:
+        a new idea, an edit, the reveal. Status changes only need the figures redrawn."""
+        session = self.session
+        key = (
+            session.revealed,
+            tuple((i.id, i.title, i.text, i.hidden) for i in session.ideas.values()),
+        )
+        if key != self._analysed:
+            self._analysed = key
+            self._find_duplicates()
+
+    @work(exclusive=True, group="duplicates", exit_on_error=False)
+    async def _find_duplicates(self) -> None:
+        # NumPy and RapidFuzz take ~0.1 s to import: not on the event loop.
+        await asyncio.to_thread(importlib.import_module, "brainstorm.duplicates")
+        from brainstorm.duplicates import (
+            Similarity,
+            find_duplicates,
+            idea_text,
+            session_ideas,
+            similarity_from_settings,
+        )
+        from brainstorm.rounds import comparison_texts
+
+        session = self.session
+        settings = self.workspace.settings
+        items = [(idea.id, idea_text(idea)) for idea in session_ideas(session)]
+        try:
+            if settings.duplicates == "text":
+                similarity = Similarity.text(settings.duplicate_threshold)
+            else:  # embeddings: only the texts it has no vector for yet are sent
+                texts = [text for _, text in items] + comparison_texts(session)
+                similarity = await similarity_from_settings(settings, texts, reuse=self._similarity)
+            # Thousands of ideas take a second or two: in a thread, the UI keeps going.
+            report = await asyncio.to_thread(find_duplicates, items, similarity)
+        except ValueError as problem:
+            self._status(f"Near-duplicates could not be computed: {problem}", "warning")
+            return
+        if similarity.fell_back and (self._similarity is None or not self._similarity.fell_back):
+            self.notify(visible(similarity.note or ""), title="Near-duplicates", markup=False)
+        self._similarity = similarity
+        self.duplicates = report
+        self._round_figures = None
+        for card in self.query(IdeaCard):
+            card.duplicates = tuple(report.duplicates_of(card.idea_id))
+        self._update_metrics()
+
+    def _human_first_figures(self) -> HumanFirstFigures | None:
+        """The comparison of a human-first session, once the duplicate worker has a
+        similarity that covers its texts (until then, the last figures)."""
+        similarity = self._similarity
+        if not self.session.human_first or similarity is None:
+            return None
+        from brainstorm.rounds import comparison_texts, human_first_figures
+
+        if similarity.missing(comparison_texts(self.session)):
+            return self._round_figures  # the worker is embedding the new texts
+        self._round_figures = human_first_figures(self.session, similarity)
+        return self._round_figures
 
     def _status(self, text: str, level: str = "info") -> None:
         label = self.query_one("#stream-status", Label)
@@ -371,14 +495,150 @@ class SessionScreen(Screen[None]):
         except StoreError as problem:
             self._status(str(problem), "error")
             return
+        self.workspace.round_timers.pop(self.session.id, None)  # the round is over
         mounting = self.refresh_cards()
         if mounting is not None:
             await mounting
-        self._status(f"Revealed {count} model idea{'s' * (count != 1)}: review them as drafts.")
+        figures = "the panel shows" if self._metrics_shown() else "m shows"
+        self._status(
+            f"Revealed {count} model idea{'s' * (count != 1)}: review them as drafts;"
+            f" {figures} how they compare with yours."
+        )
+
+    # -- the human-first writing timer -------------------------------------------------------
+
+    @property
+    def round_timer(self) -> RoundTimer | None:
+        """The writing timer of this session's human-first round, if one was started."""
+        return self.workspace.round_timers.get(self.session.id)
+
+    def action_timer(self) -> None:
+        """Start (or stop) a countdown for writing your own ideas before the reveal."""
+        if self.read_only or not drafts_hidden(self.session):
+            self._status("The writing timer is for a human-first round before the reveal.")
+            return
+        timer = self.round_timer
+        running = timer.label() if timer is not None and not timer.done else None
+        minutes = timer.minutes if timer is not None else 5
+        self.app.push_screen(TimerScreen(minutes, running=running), self._timer_chosen)
+
+    def _timer_chosen(self, minutes: float | None) -> None:
+        if minutes is None:
+            return
+        if minutes <= 0:
+            self.workspace.round_timers.pop(self.session.id, None)
+            self._status("Writing timer stopped.")
+        else:
+            self.workspace.round_timers[self.session.id] = RoundTimer.start(minutes)
+            self._status(
+                f"Writing timer: {minutes:g} min. Reveal the model's ideas whenever you are"
+                " ready (shift+r); the timer only reminds you."
+            )
+        self._show_round_timer()
+
+    def _show_round_timer(self) -> None:
+        """The countdown in the round bar; ticking only while one runs before the reveal."""
+        label = self.query_one("#round-timer", Label)
+        timer = self.round_timer
+        running = timer is not None and drafts_hidden(self.session)
+        label.display = running
+        ticker = self._round_ticker
+        if timer is None or not running:
+            if ticker is not None:
+                ticker.pause()
+            return
+        if timer.done:
+            label.update(Content("⏱ time is up"))
+            label.add_class("-done")
+            if ticker is not None:
+                ticker.pause()
+            if not timer.announced:
+                timer.announced = True
+                self._status(
+                    "Time is up. Reveal the model's ideas when you are ready (shift+r); nothing"
+                    " is revealed without you.",
+                    "warning",
+                )
+                self.notify(
+                    "Time is up: reveal the model's ideas when you are ready (shift+r).",
+                    title="Writing timer",
+                    markup=False,
+                )
+            return
+        label.remove_class("-done")
+        label.update(Content(f"⏱ {timer.label()} left"))
+        if ticker is not None:
+            ticker.resume()
+
+    def _tick_round(self) -> None:
+        self._show_round_timer()
+        self.round_ticked.set()
+
+    # -- the ensemble ------------------------------------------------------------------------
+
+    def action_ensemble(self) -> None:
+        """Choose the sources every prompt goes to: models, temperatures, seeds."""
+        if self.read_only:
+            self._status("Read-only: this window cannot ask for ideas.", "warning")
+            return
+        state = self.workspace.backend_state
+        if state.phase == "down":
+            note = f"The model list is unavailable: nothing answers at {state.where}."
+        elif state.phase == "checking":
+            note = "Still asking the server for its models…"
+        elif state.fixed_model:
+            note = (
+                f"The offline model {state.fixed_model} is the only model here: temperatures"
+                " and seeds still make an ensemble of it."
+            )
+        else:
+            note = ""
+        choices = EnsembleChoices(
+            models=list(state.models),
+            session_model=self.model,
+            current=self.ensemble,
+            note=note,
+        )
+        self.app.push_screen(EnsembleScreen(choices), self._ensemble_chosen)
+
+    def _ensemble_chosen(self, ensemble: Ensemble | None) -> None:
+        if ensemble is None:
+            return
+        single = (
+            len(ensemble.models) == 1
+            and same_model(ensemble.models[0], self.model)
+            and not ensemble.temperatures
+            and not ensemble.seeds
+        )
+        self.ensemble = None if single else ensemble
+        self._show_ensemble()
+        if self.ensemble is None:
+            self._status(f"Prompts go to {self.model} alone again.")
+        else:
+            self._status(
+                f"Each prompt now goes to {self.ensemble.describe()} (follow-ups: {self.model}"
+                " alone). s changes it."
+            )
+
+    def action_single_model(self) -> None:
+        self._ensemble_chosen(Ensemble((self.model,)))
+
+    def _show_ensemble(self) -> None:
+        """The prompt box's title names where prompts go when that is not the session's
+        model alone."""
+        prompt = self.query_one("#prompt", Input)
+        prompt.border_title = (
+            Content(visible(f"ensemble, {self.ensemble.describe()}"))
+            if self.ensemble is not None
+            else None
+        )
+        self.refresh_bindings()
 
     def action_toggle_metrics(self) -> None:
-        panel = self.query_one(MetricsPanel)
+        panel = self.query_one("#metrics")
         panel.display = not panel.display
+        if not panel.display and panel.has_focus:
+            self.action_focus_prompt()
         self._update_metrics()
 
     def action_focus_prompt(self) -> None:
@@ -405,8 +665,9 @@ class SessionScreen(Screen[None]):
     def _prompt_submitted(self, event: Input.Submitted) -> None:
         self.send_prompt(event.value)
 
-    def _backend_for_generation(self) -> Backend | None:
-        """The backend, or None after saying (in the status line) why nothing can be sent."""
+    def _backend_for_generation(self, models: list[str] | None = None) -> Backend | None:
+        """The backend, or None after saying (in the status line) why nothing can be sent.
+        ``models``: the models the request needs (default: the session's)."""
         if self.writer is None:
             self._status("Read-only: this window cannot ask for ideas.", "warning")
             return None
@@ -424,8 +685,22 @@ class SessionScreen(Screen[None]):
                 "error",
             )
             return None
-        if state.model_missing(self.model):
-            self.action_pull_model()
+        missing = [m for m in models or [self.model] if state.model_missing(m)]
+        if missing:
+            if missing[0] == self.model:
+                self.action_pull_model()
+            else:
+                names = ", ".join(f"'{m}'" for m in missing)
+                self._status(
+                    f"Not sent: {names} {'is' if len(missing) == 1 else 'are'} not on the"
+                    " server. Pull it, or change the ensemble (s).",
+                    "warning",
+                )
+                self.workspace.offer_pull(
+                    missing[0],
+                    known_missing=True,
+                    on_done=partial(self._pull_finished, missing[0]),
+                )
             return None
         return backend
 
@@ -449,7 +724,8 @@ class SessionScreen(Screen[None]):
     def send_prompt(self, text: str) -> None:
         if self._queue_until_connected(partial(self.send_prompt, text)):
             return
-        backend = self._backend_for_generation()
+        ensemble = self.ensemble
+        backend = self._backend_for_generation(list(ensemble.models) if ensemble else None)
         if backend is None:
             return
         settings = self.workspace.settings
@@ -459,17 +735,19 @@ class SessionScreen(Screen[None]):
             self._status(f"{problem} Using the default technique.", "warning")
             technique = get_technique(DEFAULT_TECHNIQUE)
         model = self.workspace.backend_state.effective_model(self.model)
+        sources = ensemble.sources() if ensemble is not None else [Source(model)]
         spec = PromptSpec(
             prompt=text.strip(),
             messages=build_messages(technique, self.session.topic, text),
-            model=model,
+            model=sources[0].model,
             technique=technique.name,
             hidden=drafts_hidden(self.session),
         )
         self.query_one("#prompt", Input).value = ""
-        self.start_generation(backend, spec)
+        self.start_generation(backend, spec, sources)
 
     def _follow_up(self, idea_id: int, kind: str | None) -> None:
+        """A follow-up goes to the session's model alone, whatever the ensemble."""
         idea = self._idea(idea_id)
         if kind is None or idea is None:
             return
@@ -490,36 +768,63 @@ class SessionScreen(Screen[None]):
         )
         self.start_generation(backend, spec)
 
-    def start_generation(self, backend: Backend, spec: PromptSpec) -> None:
-        self._splitter = IdeaStreamSplitter()
-        self._completed = []
-        self._dirty = False
+    def start_generation(
+        self, backend: Backend, spec: PromptSpec, sources: list[Source] | None = None
+    ) -> None:
+        """Send ``spec`` to every source at once (default: its own model alone) and stream
+        the replies, one group of live cards per source."""
+        resolved = resolve_sources(backend, sources or [Source(spec.model)])
+        self._streams = {
+            source: LiveStream(f"{backend.name}:{source.label(spec.options)}")
+            for source in resolved
+        }
+        self._prompts_before = set(self.session.prompts)
         self.stream_stats = StreamStats(started=time.perf_counter())
-        self._live_source = f"{backend.name}:{spec.model}"
+        labels = [stream.label for stream in self._streams.values()]
+        self._live_source = labels[0] if len(labels) == 1 else f"{len(labels)} sources"
         self._hidden_reply = spec.hidden  # human-first: nothing of it may show until the reveal
         self.generating = True
         self.query_one("#no-ideas").display = False
-        self._status(f"Asking {self._live_source}… (esc stops)")
+        if not self._hidden_reply:
+            container = self.query_one("#cards", VerticalScroll)
+            for stream in self._streams.values():
+                stream.group = Vertical(classes="live-group")
+            container.mount_all([s.group for s in self._streams.values() if s.group])
+        if len(labels) == 1:
+            self._status(f"Asking {self._live_source}… (esc stops)")
+        else:
+            self._status(
+                f"Asking {len(labels)} sources at once ({', '.join(labels)})… (esc stops all)"
+            )
         self._flush_timer = self.set_interval(STREAM_REFRESH_SECONDS, self._flush_stream)
-        self._worker = self._generate(backend, spec)
+        self._worker = self._generate(backend, spec, resolved)
 
     def watch_generating(self) -> None:
         self.set_class(self.generating, "-generating")
         self.refresh_bindings()
 
     @work(exclusive=True, group="generate", exit_on_error=False)
-    async def _generate(self, backend: Backend, spec: PromptSpec) -> GenerationOutcome:
+    async def _generate(
+        self, backend: Backend, spec: PromptSpec, sources: list[Source]
+    ) -> list[EnsembleResult]:
         assert self.writer is not None
         writer = self.writer
         try:
-            return await generate(writer, backend, spec, on_delta=self._on_delta)
+            return await run_ensemble(
+                writer,
+                backend,
+                spec,
+                sources,
+                on_delta=self._on_delta,
+                on_done=self._member_done,
+            )
         finally:
-            # The screen went away mid-stream: generate() has now stored the partial text,
+            # The screen went away mid-stream: every reply has now stored its partial text,
             # so the writer can be let go.
             if self._close_when_done:
                 writer.close()
 
-    def _on_delta(self, delta: str) -> None:
+    def _on_delta(self, source: Source, delta: str) -> None:
         """Called for every chunk: cheap bookkeeping only; the timer does the drawing."""
         stats = self.stream_stats
         now = time.perf_counter()
@@ -528,18 +833,32 @@ class SessionScreen(Screen[None]):
         stats.last_chunk = now
         stats.chunks += 1
         stats.chars += len(delta)
-        assert self._splitter is not None
-        for draft in self._splitter.feed(delta):
-            self._completed.append((draft.title, draft.text))
-        self._dirty = True
+        stream = self._streams.get(source)
+        if stream is None:
+            return
+        for draft in stream.splitter.feed(delta):
+            stream.completed.append((draft.title, draft.text))
+        stream.dirty = True
+
+    def _member_done(self, result: EnsembleResult) -> None:
+        """One source of an ensemble finished (stored): its cards replace its live ones while
+        the others still stream."""
+        stream = self._streams.pop(result.source, None)
+        if len(self._streams) == 0 or not self.is_attached:
+            return  # the last (or only) one: the end of the worker redraws everything
+        if stream is not None and stream.group is not None:
+            stream.group.remove()
+        self.refresh_cards()
 
     def _flush_stream(self) -> None:
         """Show what arrived since the last redraw (at most STREAM_REFRESH_SECONDS apart)."""
-        if not self._dirty or self._splitter is None:
+        dirty = [s for s in self._streams.values() if s.dirty]
+        if not dirty:
             return
-        self._dirty = False
         stats = self.stream_stats
         if self._hidden_reply:
+            for stream in dirty:
+                stream.dirty = False
             stats.redraws += 1
             stats.last_redraw = time.perf_counter()
             self._status(
@@ -550,26 +869,29 @@ class SessionScreen(Screen[None]):
             return
         container = self.query_one("#cards", VerticalScroll)
         follow = container.scroll_y >= container.max_scroll_y - 1
-        writing = list(container.query(".-writing").results(LiveCard))
-        pending_card = writing[0] if writing else None
-        for title, text in self._completed:
-            card = LiveCard(writing=False, source=self._live_source)
-            card.set_text(text, title, writing=False)
-            if pending_card is not None:
-                container.mount(card, before=pending_card)
-            else:
-                container.mount(card)
-        self._completed = []
-        pending = self._splitter.pending
-        if pending is not None and (pending.text or pending.title):
-            if pending_card is None:
-                pending_card = LiveCard(writing=True, source=self._live_source)
-                container.mount(pending_card)
-            pending_card.set_text(pending.text, pending.title, writing=True)
+        for stream in dirty:
+            group = stream.group
+            if group is None or not group.is_attached:
+                continue  # mounting: shown at the next redraw
+            stream.dirty = False
+            writing = list(group.query(".-writing").results(LiveCard))
+            pending_card = writing[0] if writing else None
+            for title, text in stream.completed:
+                card = LiveCard(writing=False, source=stream.label)
+                card.set_text(text, title, writing=False)
+                group.mount(card, before=pending_card)
+            stream.completed = []
+            pending = stream.splitter.pending
+            if pending is not None and (pending.text or pending.title):
+                if pending_card is None:
+                    pending_card = LiveCard(writing=True, source=stream.label)
+                    group.mount(pending_card)
+                pending_card.set_text(pending.text, pending.title, writing=True)
         stats.redraws += 1
         stats.last_redraw = time.perf_counter()
         self.stream_redrawn.set()
-        self._status(f"Streaming from {self._live_source}: {stats.chunks} chunks (esc stops)")
+        stops = "esc stops" if len(self._streams) <= 1 else "esc stops all"
+        self._status(f"Streaming from {self._live_source}: {stats.chunks} chunks ({stops})")
         if follow:
             container.scroll_end(animate=False)
 
@@ -582,18 +904,17 @@ class SessionScreen(Screen[None]):
         await self._finish_generation(event.worker, event.state)
 
     async def _finish_generation(
-        self, worker: Worker[GenerationOutcome], state: WorkerState
+        self, worker: Worker[list[EnsembleResult]], state: WorkerState
     ) -> None:
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
         self.stream_stats.finished = time.perf_counter()
         self._worker = None
-        self._splitter = None
-        self._completed = []
+        self._streams = {}
         if not self.is_attached:
             return
-        await self.query(LiveCard).remove()
+        await self.query(".live-group").remove()
         self.generating = False
         # The stored ideas are rendered from the session, in full, whatever the redraw rate.
         mounting = self.refresh_cards()
@@ -602,8 +923,12 @@ class SessionScreen(Screen[None]):
         self.stream_stats.rendered = time.perf_counter()
         self.stream_redrawn.set()
         if state is WorkerState.CANCELLED:
-            record = next(reversed(self.session.prompts.values()), None)
-            kept = record.ideas if record is not None else []
+            kept = [
+                idea_id
+                for prompt_id, record in self.session.prompts.items()
+                if prompt_id not in self._prompts_before
+                for idea_id in record.ideas
+            ]
             if kept:
                 refs = ", ".join(f"#{i}" for i in kept)
                 self._status(
@@ -616,9 +941,13 @@ class SessionScreen(Screen[None]):
         if state is WorkerState.ERROR:
             self._status(f"The reply failed unexpectedly: {worker.error}", "error")
             return
-        outcome = worker.result
-        if outcome is None:
+        results = worker.result
+        if not results:
             return
+        if len(results) > 1:
+            self._report_ensemble(results)
+            return
+        outcome = results[0].outcome
         if outcome.error is not None:
             self._report_error(outcome)
             return
@@ -634,15 +963,43 @@ class SessionScreen(Screen[None]):
             speed = f" ({outcome.stats.tokens_per_second:.0f} tokens/s)"
         if outcome.ideas:
             self._offer_review(outcome.ideas[0].id)
-        how = (
-            "esc, then a accept, e edit, x reject"
-            if self._prompt_focused()
-            else ("a accept, e edit, x reject")
-        )
         self._status(
             f"{count} new DRAFT idea{'s' * (count != 1)} from {self._live_source}{speed}."
-            f" Review each: {how}."
+            f" Review each: {self._review_keys()}."
         )
+
+    def _review_keys(self) -> str:
+        keys = "a accept, e edit, x reject"
+        return f"esc, then {keys}" if self._prompt_focused() else keys
+
+    def _report_ensemble(self, results: list[EnsembleResult]) -> None:
+        """The end of an ensemble: how many ideas came from how many sources, and which
+        sources failed (their partial text is kept like a single reply's)."""
+        ideas = [idea for r in results for idea in r.outcome.ideas]
+        failed = [r for r in results if r.outcome.error is not None]
+        errors = [r.outcome.error for r in failed if r.outcome.error is not None]
+        if len(errors) == len(results) and all(isinstance(e, BackendUnavailable) for e in errors):
+            self.workspace.backend_failed(errors[0])
+        answered = len(results) - len(failed)
+        count = len(ideas)
+        if ideas and all(i.hidden for i in ideas):
+            summary = (
+                f"{count} model idea{'s' * (count != 1)} from {answered} of {len(results)}"
+                " sources stored hidden: write your own, then reveal them with shift+r."
+            )
+        else:
+            summary = (
+                f"{count} new DRAFT idea{'s' * (count != 1)} from {answered} of"
+                f" {len(results)} sources; each card names its source."
+            )
+            if ideas:
+                self._offer_review(ideas[0].id)
+                summary += f" Review each: {self._review_keys()}."
+        if failed:
+            reasons = "; ".join(f"{r.label}: {_error_text(r.outcome.error)}" for r in failed)
+            summary += f" Failed: {reasons}"
+        level = "error" if failed and not answered else "warning" if failed else "info"
+        self._status(summary, level)
 
     def _prompt_focused(self) -> bool:
         return self.focused is self.query_one("#prompt", Input)
@@ -714,19 +1071,21 @@ class SessionScreen(Screen[None]):
 
     def action_pull_model(self, known_missing: bool = False) -> None:
         self.workspace.offer_pull(
-            self.model, known_missing=known_missing, on_done=self._pull_finished
+            self.model,
+            known_missing=known_missing,
+            on_done=partial(self._pull_finished, self.model),
         )
 
-    def _pull_finished(self, pulled: bool) -> None:
+    def _pull_finished(self, model: str, pulled: bool) -> None:
         if pulled:
             waiting = (
                 " Press enter to send your prompt."
                 if self.query_one("#prompt", Input).value
                 else ""
             )
-            self._status(f"Pulled '{self.model}'.{waiting}")
+            self._status(f"Pulled '{model}'.{waiting}")
         else:
-            self._status(f"'{self.model}' was not pulled; asking for ideas needs it.", "warning")
+            self._status(f"'{model}' was not pulled; asking for ideas needs it.", "warning")
 
     def action_reload(self) -> None:
         """Retry the connection; a read-only window also tries to take over the session."""
@@ -759,6 +1118,10 @@ class SessionScreen(Screen[None]):
             return None
         if action == "reveal":
             return drafts_hidden(self.session) and not self.read_only
+        if action == "timer":
+            return drafts_hidden(self.session) and not self.read_only
+        if action == "ensemble":
+            return None if self.read_only else True
         if action == "pull_model":
             state = self.workspace.backend_state
             return state.can_pull and state.model_missing(self.model)
@@ -801,12 +1164,36 @@ class SessionScreen(Screen[None]):
             commands.insert(
                 0, SystemCommand("Stop the reply", "Keep what arrived", self.action_stop)
             )
+        if not self.read_only:
+            commands.append(
+                SystemCommand(
+                    "Ensemble: models, temperatures, seeds",
+                    "Send each prompt to several sources at once",
+                    self.action_ensemble,
+                )
+            )
+        if self.ensemble is not None and not self.read_only:
+            commands.append(
+                SystemCommand(
+                    f"Single model ({self.model})",
+                    "Stop the ensemble: prompts go to the session's model alone",
+                    self.action_single_model,
+                )
+            )
         if drafts_hidden(self.session) and not self.read_only:
             commands.append(
                 SystemCommand(
                     "Reveal the model's ideas",
                     "End the human-first round: show the hidden model ideas as drafts",
                     self.action_reveal,
+                )
+            )
+            running = self.round_timer is not None and not self.round_timer.done
+            commands.append(
+                SystemCommand(
+                    "Writing timer: change or stop" if running else "Writing timer: start",
+                    "A countdown while you write your own ideas (it never reveals by itself)",
+                    self.action_timer,
                 )
             )
         state = self.workspace.backend_state

@@ -14,7 +14,7 @@ from textual.style import Style
 from textual.widget import Widget
 
 KINDS = ("draft", "accepted", "rejected", "human", "live")
-PARTS = ("ref", "source", "title", "meta", "incomplete")
+PARTS = ("ref", "source", "title", "meta", "incomplete", "duplicate")
 
 
 class CardStyles(Widget):

@@ -42,6 +42,7 @@ class CardView:
     source: str
     meta: str
     incomplete: bool = False
+    flag: str = ""  # near-duplicates, e.g. "≈ #3 #7"
 
 
 class CardBase(Widget):
@@ -78,6 +79,8 @@ class CardBase(Widget):
         )
         if view.incomplete:
             head += Content.assemble(" ", (" INCOMPLETE ", part("incomplete")))
+        if view.flag:
+            head += Content.assemble(" ", (f" {view.flag} ", part("duplicate")))
         source = literal(view.source).stylize(part("source"))
         gap = self.size.width - head.cell_length - source.cell_length
         head = head + Content(" " * max(1, gap)) + source
@@ -88,6 +91,19 @@ class CardBase(Widget):
         if view.meta:
             lines.append(literal(view.meta).stylize(part("meta")))
         return Content("\n").join(lines)
+
+
+#: At most this many other ideas are named in a card's near-duplicate flag ("+2" for more).
+FLAG_IDS = 4
+
+
+def duplicate_flag(others: tuple[int, ...]) -> str:
+    """ "≈ #3 #7": the other ideas of a card's near-duplicate group ("" when it has none)."""
+    if not others:
+        return ""
+    shown = " ".join(f"#{i}" for i in others[:FLAG_IDS])
+    more = len(others) - FLAG_IDS
+    return f"≈ {shown} +{more}" if more > 0 else f"≈ {shown}"
 
 
 def _percent(value: float | None) -> str:
@@ -129,6 +145,8 @@ class IdeaCard(CardBase, can_focus=True):
 
     idea: reactive[Idea | None] = reactive(None, init=False)
     read_only: reactive[bool] = reactive(False, init=False)
+    #: The other ideas of this one's near-duplicate group (set by the screen).
+    duplicates: reactive[tuple[int, ...]] = reactive((), init=False)
 
     class Requested(Message):
         """The person asked for `action` on idea `idea_id`."""
@@ -138,19 +156,34 @@ class IdeaCard(CardBase, can_focus=True):
             self.idea_id = idea_id
             self.action = action
 
-    def __init__(self, idea: Idea, *, read_only: bool = False, origin: str | None = None) -> None:
+    def __init__(
+        self,
+        idea: Idea,
+        *,
+        read_only: bool = False,
+        origin: str | None = None,
+        duplicates: tuple[int, ...] = (),
+    ) -> None:
         self.origin = origin
+        self._duplicates = duplicates  # read by _view_of before the reactive exists
         super().__init__(self._view_of(idea), id=f"idea-{idea.id}", classes="idea-card")
         self.set_reactive(IdeaCard.idea, idea)
         self.set_reactive(IdeaCard.read_only, read_only)
+        self.set_reactive(IdeaCard.duplicates, duplicates)
         self.idea_id = idea.id
         self._set_classes(idea)
+        self.set_class(bool(duplicates), "-duplicate")
 
     def watch_idea(self) -> None:
         self._render_idea()
 
     def watch_read_only(self) -> None:
         self.refresh_bindings()
+
+    def watch_duplicates(self, duplicates: tuple[int, ...]) -> None:
+        self._duplicates = duplicates
+        self.set_class(bool(duplicates), "-duplicate")
+        self._render_idea()
 
     def _view_of(self, idea: Idea) -> CardView:
         return CardView(
@@ -161,6 +194,7 @@ class IdeaCard(CardBase, can_focus=True):
             source=source_label(idea),
             meta=card_meta(idea, self.origin),
             incomplete=idea.incomplete,
+            flag=duplicate_flag(self._duplicates),
         )
 
     def _set_classes(self, idea: Idea) -> None:
