@@ -29,14 +29,20 @@ from brainstorm.batch import (
 from brainstorm.cli.common import (
     EXIT_BACKEND,
     EXIT_OK,
+    ModelOptions,
+    ModelsOption,
+    SeedsOption,
+    StructuredFlag,
+    TemperaturesOption,
     error,
     fail_on_user_errors,
     get_state,
+    parse_options,
+    parse_sources,
     run_async,
     stderr,
     warn,
 )
-from brainstorm.cli.session_cmds import parse_options, parse_sources
 from brainstorm.config import Settings
 from brainstorm.ensemble import parse_floats, parse_ints, parse_names
 from brainstorm.ideation import get_technique
@@ -118,30 +124,11 @@ def batch(
             " prompt itself).",
         ),
     ] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--option",
-            "-o",
-            help="Model option key=value for every prompt (entries' options win). Repeatable.",
-        ),
-    ] = None,
-    structured: Annotated[
-        bool,
-        typer.Option("--structured/--plain", help="Ask for JSON-structured ideas."),
-    ] = False,
-    models: Annotated[
-        str | None,
-        typer.Option("--models", help="Run every entry on each of these models (comma-separated)."),
-    ] = None,
-    temperatures: Annotated[
-        str | None,
-        typer.Option("--temperatures", help="…and at each of these temperatures (e.g. 0.3,0.9)."),
-    ] = None,
-    seeds: Annotated[
-        str | None,
-        typer.Option("--seeds", help="…and with each of these seeds (e.g. 1,2,3)."),
-    ] = None,
+    option: ModelOptions = None,
+    structured: StructuredFlag = False,
+    models: ModelsOption = None,
+    temperatures: TemperaturesOption = None,
+    seeds: SeedsOption = None,
     fmt: Annotated[
         str,
         typer.Option("--format", help=f"File format: auto, {', '.join(FORMATS)}."),
@@ -163,7 +150,7 @@ def batch(
         file_format = as_format(fmt)
     except BatchError as problem:
         raise typer.BadParameter(str(problem), param_hint="--format") from None
-    options = parse_options(option or [])
+    options = parse_options(option)
     with fail_on_user_errors():
         state = get_state(ctx)
         settings = state.settings

@@ -9,7 +9,7 @@ from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,6 +26,7 @@ from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport, Similarity
+    from brainstorm.ensemble import Source
 
 T = TypeVar("T")
 
@@ -34,6 +35,52 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BACKEND = 3
+
+# Arguments and options several commands take, declared once.
+SessionArg = Annotated[str, typer.Argument(help="Session id (or a unique prefix).")]
+IdeaArg = Annotated[str, typer.Argument(help="Idea id as `show` prints it.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+ModelOptions = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option",
+        "-o",
+        metavar="KEY=VALUE",
+        help="Model option key=value (temperature, seed, num_ctx, num_predict…). Repeatable.",
+    ),
+]
+StructuredFlag = Annotated[
+    bool,
+    typer.Option(
+        "--structured/--plain",
+        help="Ask for JSON-structured ideas (needs a model that follows a schema).",
+    ),
+]
+# The ensemble flags of `ask` and `batch` (checked by `parse_sources`).
+ModelsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--models",
+        metavar="NAMES",
+        help="Ask several models at once, comma-separated (e.g. llama3.2,qwen3)."
+        " [default: --model]",
+        show_default=False,
+    ),
+]
+TemperaturesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--temperatures",
+        metavar="NUMBERS",
+        help="One reply per temperature too, comma-separated (e.g. 0.3,0.9).",
+    ),
+]
+SeedsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--seeds", metavar="NUMBERS", help="One reply per seed too, comma-separated (e.g. 1,2,3)."
+    ),
+]
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -87,6 +134,51 @@ def fail_on_user_errors() -> Iterator[None]:
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """`--option key=value` pairs to model options; values are read as JSON when they parse
+    (numbers, true/false), else kept as strings."""
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{pair!r} is not key=value", param_hint="--option")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        options[key.strip()] = value
+    return options
+
+
+def parse_sources(
+    models: str | None,
+    temperatures: str | None,
+    seeds: str | None,
+    *,
+    default_model: str,
+) -> list[Source]:
+    """The ensemble that --models / --temperatures / --seeds ask for (one source without
+    them). Bad lists are usage errors (exit 2), naming the option."""
+    from brainstorm.ensemble import ensemble_sources, parse_floats, parse_ints, parse_names
+
+    try:
+        names = parse_names(models) if models is not None else [default_model]
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--models") from None
+    try:
+        temps = parse_floats(temperatures) if temperatures is not None else []
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--temperatures") from None
+    try:
+        seed_list = parse_ints(seeds) if seeds is not None else []
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--seeds") from None
+    try:
+        return ensemble_sources(names, temps, seed_list)
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--models") from None
 
 
 def print_json(data: Any) -> None:

@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from brainstorm.cli.common import EXIT_USAGE, error, fail_on_user_errors, get_state, stderr, warn
+from brainstorm.cli.common import (
+    EXIT_USAGE,
+    SessionArg,
+    error,
+    fail_on_user_errors,
+    get_state,
+    stderr,
+    warn,
+)
 from brainstorm.export import ExportError, ExportExists, ExportOptions, export_session, write_export
 
 
@@ -27,7 +35,7 @@ def register(app: typer.Typer) -> None:
 
 def export(
     ctx: typer.Context,
-    session: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    session: SessionArg,
     output: Annotated[
         Path | None,
         typer.Option(

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from brainstorm.cli.common import (
+    JsonFlag,
     fail_on_user_errors,
     get_state,
     print_json,
@@ -37,7 +38,7 @@ def _ollama(settings: Settings) -> OllamaBackend:
 @models_app.callback(invoke_without_command=True)
 def list_models(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List the models the Ollama server has."""
     if ctx.invoked_subcommand is not None:

@@ -15,10 +15,17 @@ import typer
 from rich.text import Text
 
 from brainstorm import review
-from brainstorm.cli.common import error, fail_on_user_errors, get_state, render_idea, stdout
+from brainstorm.cli.common import (
+    IdeaArg,
+    SessionArg,
+    error,
+    fail_on_user_errors,
+    get_state,
+    render_idea,
+    stdout,
+)
 from brainstorm.models import Status
 
-SessionArg = Annotated[str, typer.Argument(help="Session id (or a unique prefix).")]
 IdeasArg = Annotated[list[str], typer.Argument(help="Idea ids as `show` prints them.")]
 
 
@@ -33,7 +40,7 @@ def register(app: typer.Typer) -> None:
 def edit(
     ctx: typer.Context,
     session: SessionArg,
-    idea: Annotated[str, typer.Argument(help="Idea id as `show` prints it.")],
+    idea: IdeaArg,
     text: Annotated[str | None, typer.Option("--text", help="The new text.")] = None,
     file: Annotated[
         Path | None, typer.Option("--file", help="Read the new text from this file ('-': stdin).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -12,11 +11,20 @@ from rich.text import Text
 
 from brainstorm.cli.common import (
     EXIT_BACKEND,
+    JsonFlag,
+    ModelOptions,
+    ModelsOption,
+    SeedsOption,
+    SessionArg,
+    StructuredFlag,
+    TemperaturesOption,
     duplicate_report,
     error,
     fail_on_user_errors,
     get_state,
     idea_json,
+    parse_options,
+    parse_sources,
     print_json,
     render_idea,
     run_async,
@@ -25,39 +33,12 @@ from brainstorm.cli.common import (
     stdout,
     warn,
 )
-from brainstorm.ensemble import (
-    EnsembleResult,
-    Source,
-    ensemble_sources,
-    parse_floats,
-    parse_ints,
-    parse_names,
-    resolve_sources,
-    run_ensemble,
-)
+from brainstorm.ensemble import EnsembleResult, Source, resolve_sources, run_ensemble
 from brainstorm.ensemble import exit_code as ensemble_exit_code
 from brainstorm.generate import PromptSpec
 from brainstorm.ideation import IDEAS_SCHEMA, build_messages, get_technique, load_techniques
 from brainstorm.store import SessionWriter
 from brainstorm.textsafe import visible
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def parse_options(pairs: list[str]) -> dict[str, Any]:
-    """`key=value` pairs to model options; values are read as JSON when they parse
-    (numbers, true/false), else kept as strings."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise typer.BadParameter(f"{pair!r} is not key=value", param_hint="--option")
-        try:
-            value: Any = json.loads(raw)
-        except ValueError:
-            value = raw
-        options[key.strip()] = value
-    return options
 
 
 def register(app: typer.Typer) -> None:
@@ -112,7 +93,7 @@ def new(
 
 def reveal(
     ctx: typer.Context,
-    session: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    session: SessionArg,
     as_json: JsonFlag = False,
 ) -> None:
     """Show the model's hidden ideas of a human-first session (recorded; cannot be undone)."""
@@ -141,48 +122,18 @@ def reveal(
 
 def ask(
     ctx: typer.Context,
-    session: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    session: SessionArg,
     prompt: Annotated[
         str, typer.Argument(help="What to ask for, on top of the session topic.")
     ] = "",
     technique: Annotated[
         str | None, typer.Option("--technique", "-t", help="Technique (default: the session's).")
     ] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--option",
-            "-o",
-            help="Model option key=value (temperature, seed, num_ctx, num_predict…). Repeatable.",
-        ),
-    ] = None,
-    models: Annotated[
-        str | None,
-        typer.Option(
-            "--models",
-            help="Ask several models at once, comma-separated (e.g. llama3.2,qwen3)."
-            " [default: --model]",
-            show_default=False,
-        ),
-    ] = None,
-    temperatures: Annotated[
-        str | None,
-        typer.Option(
-            "--temperatures",
-            help="One reply per temperature too, comma-separated (e.g. 0.3,0.9).",
-        ),
-    ] = None,
-    seeds: Annotated[
-        str | None,
-        typer.Option("--seeds", help="One reply per seed too, comma-separated (e.g. 1,2,3)."),
-    ] = None,
-    structured: Annotated[
-        bool,
-        typer.Option(
-            "--structured/--plain",
-            help="Ask for JSON-structured ideas (needs a model that follows a schema).",
-        ),
-    ] = False,
+    option: ModelOptions = None,
+    models: ModelsOption = None,
+    temperatures: TemperaturesOption = None,
+    seeds: SeedsOption = None,
+    structured: StructuredFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Ask the model for ideas; each is stored and printed as a DRAFT.
@@ -191,7 +142,7 @@ def ask(
     (an ensemble); each idea says which source wrote it."""
     from brainstorm.rounds import drafts_hidden
 
-    options = parse_options(option or [])
+    options = parse_options(option)
     with fail_on_user_errors():
         state = get_state(ctx)
         sources = parse_sources(models, temperatures, seeds, default_model=state.settings.model)
@@ -214,33 +165,6 @@ def ask(
             )
             results = run_async(_ask(writer, spec, sources, state, quiet=as_json))
         _report(results, writer, as_json)
-
-
-def parse_sources(
-    models: str | None,
-    temperatures: str | None,
-    seeds: str | None,
-    *,
-    default_model: str,
-) -> list[Source]:
-    """The ensemble that --models / --temperatures / --seeds ask for (one source without
-    them). Bad lists are usage errors (exit 2), naming the option."""
-    try:
-        names = parse_names(models) if models is not None else [default_model]
-    except ValueError as problem:
-        raise typer.BadParameter(str(problem), param_hint="--models") from None
-    try:
-        temps = parse_floats(temperatures) if temperatures is not None else []
-    except ValueError as problem:
-        raise typer.BadParameter(str(problem), param_hint="--temperatures") from None
-    try:
-        seed_list = parse_ints(seeds) if seeds is not None else []
-    except ValueError as problem:
-        raise typer.BadParameter(str(problem), param_hint="--seeds") from None
-    try:
-        return ensemble_sources(names, temps, seed_list)
-    except ValueError as problem:
-        raise typer.BadParameter(str(problem), param_hint="--models") from None
 
 
 async def _ask(
@@ -412,7 +336,7 @@ def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 def show(
     ctx: typer.Context,
-    session: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
+    session: SessionArg,
     as_json: JsonFlag = False,
 ) -> None:
     """Show a session's ideas with their review status."""

@@ -12,6 +12,9 @@ from rich.text import Text
 
 from brainstorm import review
 from brainstorm.cli.common import (
+    IdeaArg,
+    JsonFlag,
+    SessionArg,
     fail_on_user_errors,
     get_state,
     print_json,
@@ -37,7 +40,6 @@ from brainstorm.presentation import status_label
 from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 BAR_WIDTH = 10
 
 
@@ -348,8 +350,8 @@ def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
 
 def history(
     ctx: typer.Context,
-    session: Annotated[str, typer.Argument(help="Session id (or a unique prefix).")],
-    idea: Annotated[str, typer.Argument(help="Idea id as `show` prints it.")],
+    session: SessionArg,
+    idea: IdeaArg,
     color: Annotated[
         bool | None,
         typer.Option(
