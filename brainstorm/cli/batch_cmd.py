@@ -40,6 +40,7 @@ from brainstorm.cli.common import (
     parse_options,
     parse_sources,
     run_async,
+    selected_backend,
     stderr,
     warn,
 )
@@ -202,13 +203,10 @@ async def _run(
 ) -> BatchReport:
     if not plan.to_run:  # all completed already (--resume): no need for a model at all
         return await run_batch(plan, None, concurrency=concurrency, progress=reporter)
-    from brainstorm.llm import resolve_model, select_backend
+    from brainstorm.llm import resolve_model
 
-    selection = await select_backend(settings)
-    backend = selection.backend
-    try:
-        if selection.notice:  # honesty about a weak model, once per batch
-            stderr.print(Text(f"note: {selection.notice}", style="yellow"))
+    async with selected_backend(settings) as selection:
+        backend = selection.backend
         await _check_server(backend)
         plan.create_sessions()
         model = resolve_model(backend, plan.options.model)
@@ -224,8 +222,6 @@ async def _run(
         return await run_batch(
             plan, backend, concurrency=concurrency, progress=reporter, handle_signals=True
         )
-    finally:
-        await backend.aclose()
 
 
 async def _check_server(backend: Backend) -> None:

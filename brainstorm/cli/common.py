@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -27,6 +27,7 @@ from brainstorm.textsafe import visible
 if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport, Similarity
     from brainstorm.ensemble import Source
+    from brainstorm.llm import BackendSelection
 
 T = TypeVar("T")
 
@@ -130,6 +131,21 @@ def fail_on_user_errors() -> Iterator[None]:
         error(problem.message, problem.hint, problem.exit_code)
     except (StoreError, ConfigError, TechniqueError) as problem:
         error(str(problem))
+
+
+@asynccontextmanager
+async def selected_backend(settings: Settings) -> AsyncIterator[BackendSelection]:
+    """The backend the settings choose (`llm.select_backend`), closed when the block ends.
+    A weak model's quality note is said once on stderr (even with --json: honesty first)."""
+    from brainstorm.llm import select_backend
+
+    selection = await select_backend(settings)
+    try:
+        if selection.notice:
+            stderr.print(Text(f"note: {selection.notice}", style="yellow"))
+        yield selection
+    finally:
+        await selection.backend.aclose()
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:

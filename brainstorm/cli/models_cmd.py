@@ -62,11 +62,8 @@ def list_models(
 
 
 async def _list(settings: Settings) -> list[ModelInfo]:
-    backend = _ollama(settings)
-    try:
+    async with _ollama(settings) as backend:
         return await backend.list_models()
-    finally:
-        await backend.aclose()
 
 
 @models_app.command("pull")
@@ -92,8 +89,7 @@ async def _pull(settings: Settings, name: str) -> None:
         TransferSpeedColumn,
     )
 
-    backend = _ollama(settings)
-    try:
+    async with _ollama(settings) as backend:
         if not stderr.is_terminal:
             last = ""
             async for step in backend.pull(name):
@@ -120,5 +116,3 @@ async def _pull(settings: Settings, name: str) -> None:
                     completed=step.completed or 0,
                     description=step.status,
                 )
-    finally:
-        await backend.aclose()

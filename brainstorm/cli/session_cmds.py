@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -28,6 +28,7 @@ from brainstorm.cli.common import (
     print_json,
     render_idea,
     run_async,
+    selected_backend,
     session_json,
     stderr,
     stdout,
@@ -39,6 +40,9 @@ from brainstorm.generate import PromptSpec
 from brainstorm.ideation import IDEAS_SCHEMA, build_messages, get_technique, load_techniques
 from brainstorm.store import SessionWriter
 from brainstorm.textsafe import visible
+
+if TYPE_CHECKING:
+    from brainstorm.config import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -163,20 +167,20 @@ def ask(
                 schema=IDEAS_SCHEMA if structured else None,
                 hidden=drafts_hidden(writer.session),
             )
-            results = run_async(_ask(writer, spec, sources, state, quiet=as_json))
+            results = run_async(_ask(writer, spec, sources, state.settings, quiet=as_json))
         _report(results, writer, as_json)
 
 
 async def _ask(
-    writer: SessionWriter, spec: PromptSpec, sources: list[Source], state: Any, *, quiet: bool
+    writer: SessionWriter,
+    spec: PromptSpec,
+    sources: list[Source],
+    settings: Settings,
+    *,
+    quiet: bool,
 ) -> list[EnsembleResult]:
-    from brainstorm.llm import select_backend
-
-    selection = await select_backend(state.settings)
-    backend = selection.backend
-    try:
-        if selection.notice:  # honesty about a weak model: always, even with --json (stderr)
-            stderr.print(Text(f"note: {selection.notice}", style="yellow"))
+    async with selected_backend(settings) as selection:
+        backend = selection.backend
         resolved = resolve_sources(backend, sources)
         if len(resolved) < len(sources):
             warn(
@@ -194,8 +198,6 @@ async def _ask(
             with stderr.status("generating…"):
                 return await run_ensemble(writer, backend, spec, resolved)
         return await run_ensemble(writer, backend, spec, resolved)
-    finally:
-        await backend.aclose()
 
 
 def _report(results: list[EnsembleResult], writer: SessionWriter, as_json: bool) -> None:

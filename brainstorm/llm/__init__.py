@@ -108,11 +108,6 @@ async def select_backend(settings: Settings) -> BackendSelection:
     return BackendSelection(ollama, settings.model, "auto", reason="Ollama answered")
 
 
-async def open_backend(settings: Settings) -> Backend:
-    """The backend the settings ask for (see `select_backend` for what to tell the person)."""
-    return (await select_backend(settings)).backend
-
-
 def open_embedder(settings: Settings) -> OllamaBackend | None:
     """An Ollama client for embeddings when the settings ask for them (``duplicates`` is
     "embeddings" or "auto") and Ollama is the backend in use (or may be: "auto"); None

@@ -35,7 +35,6 @@ from brainstorm.llm.base import (
 )
 from brainstorm.models import GenerationStats
 
-DEFAULT_HOST = "http://127.0.0.1:11434"
 # Without a timeout the client waits forever. Reads stay unlimited (loading a large model or a
 # long generation can take minutes), but a host that silently drops packets must not hang the
 # app: connecting gets a bound.
@@ -433,4 +432,4 @@ def _stats(part: ollama.ChatResponse) -> GenerationStats:
     )
 
 
-__all__ = ["CONNECT_TIMEOUT", "DEFAULT_HOST", "OllamaBackend", "resolve_host"]
+__all__ = ["CONNECT_TIMEOUT", "OllamaBackend", "resolve_host"]
