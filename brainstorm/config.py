@@ -38,7 +38,8 @@ class Settings(BaseModel):
     model: str = DEFAULT_MODEL
     backend: BackendChoice = "auto"
     technique: str = "open"
-    # Seconds to wait for the first byte of a reply; a loading model can take a while.
+    # Seconds to wait on connecting and on each read or write (httpx); None: connecting waits
+    # ollama.CONNECT_TIMEOUT, reading has no limit (a loading model can take minutes).
     timeout: float | None = None
     theme: str = "textual-dark"
     # Near-duplicate detection (brainstorm/duplicates.py): "text" compares words with
