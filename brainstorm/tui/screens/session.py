@@ -992,12 +992,12 @@ class SessionScreen(Screen[None]):
                 f"{count} new DRAFT idea{'s' * (count != 1)} from {answered} of"
                 f" {len(results)} sources; each card names its source."
             )
-            if ideas:
-                self._offer_review(ideas[0].id)
-                summary += f" Review each: {self._review_keys()}."
         if failed:
             reasons = "; ".join(f"{r.label}: {_error_text(r.outcome.error)}" for r in failed)
-            summary += f" Failed: {reasons}"
+            summary += f" Failed: {reasons}."
+        if ideas and not ideas[0].hidden:
+            self._offer_review(ideas[0].id)
+            summary += f" Review each: {self._review_keys()}."
         level = "error" if failed and not answered else "warning" if failed else "info"
         self._status(summary, level)
 
