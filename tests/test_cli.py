@@ -240,3 +240,18 @@ def test_models_list_and_pull(run: Run, fake_ollama: FakeOllama) -> None:
 def test_techniques_lists_the_shipped_ones(run: Run) -> None:
     names = {t["name"] for t in json.loads(run("techniques", "--json").stdout)}
     assert {"open", "scamper", "six-hats", "reverse", "how-might-we", "starbursting"} <= names
+
+
+def test_app_that_cannot_load_is_an_error_not_the_help(
+    run: Run, tmp_path: Path, env: dict[str, str]
+) -> None:
+    # A broken install (here: a `textual` that fails to import) must say so, not print the
+    # help and exit 0 as if nothing had been asked.
+    broken = tmp_path / "broken" / "textual"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text('raise ImportError("textual is broken")\n')
+    result = run(PYTHONPATH=str(broken.parent))
+    assert result.returncode == 1
+    assert "cannot start the terminal app" in result.stderr
+    assert "textual is broken" in result.stderr
+    assert "Usage: brainstorm" not in result.stdout

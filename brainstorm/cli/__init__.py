@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from brainstorm.cli.common import CliState, fail_on_user_errors, get_state
+from brainstorm.cli.common import CliState, error, fail_on_user_errors, get_state
 
 app = typer.Typer(
     name="brainstorm",
@@ -77,9 +77,12 @@ def _open_app(ctx: typer.Context) -> None:
         state = get_state(ctx)
         try:
             from brainstorm.tui.app import run_app
-        except ImportError:
-            typer.echo(ctx.get_help())
-            return
+        except ImportError as problem:  # Textual is a dependency: this is a broken install
+            error(
+                f"cannot start the terminal app: {problem}",
+                "Reinstall brainstorm (`make run`, or `pip install -e .`); the commands in"
+                " `brainstorm --help` work without the app.",
+            )
         run_app(state.settings)
 
 

@@ -1,4 +1,4 @@
-"""Sessions: new, list, show, ask, techniques."""
+"""Sessions: new, list, show, ask, reveal, techniques."""
 
 from __future__ import annotations
 
