@@ -174,3 +174,55 @@ async def test_comparison_shows_in_the_figures_after_the_reveal(
         assert "#2 ≈ your #4 (1.00)" in text
         # The cards say it too.
         assert "≈ #4" in text and "≈ #2" in text
+
+
+async def test_usable_at_80x24_with_timer_ensemble_and_figures(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    """Everything issue 9 adds on screen at once: the round bar with its timer, an ensemble
+    on the prompt box, the figures panel; the cards keep room and the panel scrolls."""
+    store.create("Quieter offices", technique="open", model=MODEL, human_first=True).close()
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = session_screen(app)
+        app.round_timers[screen.session.id] = round_timer.RoundTimer.start(10)
+        await pilot.press("escape", "s")
+        await fill(pilot, "#temperatures", "0.3, 0.9")
+        await pilot.press("enter")
+        await pilot.press("n")
+        await fill(pilot, "#editor", "Library rules for the office")
+        await pilot.press("ctrl+s")
+        await pilot.press("m")
+        await settle(pilot)
+        text = screen_text(app)
+        assert re.search(r"⏱ (10:00|9:5\d) left", text)
+        assert "ensemble, 2 sources" in text
+        assert "Session figures" in text
+        for selector in ("#round-bar", "#cards", "#metrics", "#stream-status", "#prompt", "Footer"):
+            region = screen.query_one(selector).region
+            assert region.height > 0 and region.right <= 80 and region.bottom <= 24, selector
+        assert screen.query_one("#cards").region.height >= 8
+        # The panel is taller than the screen: it scrolls, from the keyboard too.
+        panel = screen.query_one("#metrics")
+        assert panel.max_scroll_y > 0
+        panel.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert "Human-first round" in screen_text(app) or "Diversity" in screen_text(app)
+        assert panel.scroll_y == panel.max_scroll_y
+
+        # The help screen, read page by page (pagedown) at 80x24, names the new keys.
+        await pilot.press("f1")
+        body = app.screen.query_one("#help-body")
+        pages = [screen_text(app)]
+        while body.scroll_y < body.max_scroll_y:
+            await pilot.press("pagedown")
+            await pilot.pause()
+            pages.append(screen_text(app))
+        help_text = " ".join(" ".join(pages).split())
+        assert "s ensemble: send each prompt to several models" in help_text
+        assert "t human-first session: start / stop a writing timer" in help_text
+        assert "≈ #3 #7" in help_text
