@@ -16,7 +16,16 @@ from brainstorm.tui.screens.ensemble import EnsembleScreen
 from brainstorm.tui.screens.session import SessionScreen
 from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
 from tests.fakes import FakeOllama, split_reply
-from tests.tui.conftest import MODEL, THREE_IDEAS, fill, make_app, screen_text, settle
+from tests.tui.conftest import (
+    MODEL,
+    THREE_IDEAS,
+    badges,
+    fill,
+    make_app,
+    screen_text,
+    settle,
+    wait_for,
+)
 from tests.tui.test_tui_streaming import send, wait_for_redraw_of
 
 OTHER = "qwen3"
@@ -173,6 +182,40 @@ async def test_escape_stops_every_source_and_keeps_what_arrived(
     assert all(
         i.incomplete for i in session.ideas.values() if i.id in {e.idea for e in last.values()}
     )
+
+
+async def test_a_finished_source_shows_its_cards_while_the_others_stream(
+    settings: Settings, store: SessionStore, ollama: FakeOllama
+) -> None:
+    short = "1. **Plants**: absorb sound."
+    ollama.add_model(OTHER, reply=short)
+    held_after = 8
+    assert len(split_reply(short)) < held_after  # qwen3 finishes; llama3.2 is parked
+    store.create("Quieter offices", technique="open", model=MODEL).close()
+    app = make_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_empty_session(pilot, store)
+        await pilot.press("escape", "s", "down", "space")
+        await pilot.click("#use")
+        ollama.hold(after=held_after)
+        await send(pilot, "go")
+        assert await ollama.wait_for_held_async(1)
+        await wait_for(pilot, lambda: bool(screen.query("#idea-1")))
+        await wait_for_redraw_of(screen, held_after + len(split_reply(short)))
+        await pilot.pause()
+        assert screen.generating
+        stored = screen.query_one("#idea-1", IdeaCard)
+        assert stored.view.source == f"ollama:{OTHER}" and stored.view.text == "absorb sound."
+        live = list(screen.query(LiveCard))
+        assert live and {card.view.source for card in live} == {f"ollama:{MODEL}"}
+        # The stored card sits above the live cards of the source still streaming.
+        assert stored.region.y < min(card.region.y for card in live)
+        assert badges(screen_text(app))[0] == "#1 DRAFT"
+
+        ollama.release()
+        await settle(pilot)
+        assert not screen.query(LiveCard)
+        assert badges(screen_text(app)) == ["#1 DRAFT", "#2 DRAFT", "#3 DRAFT", "#4 DRAFT"]
 
 
 async def test_a_failing_source_does_not_stop_the_others(

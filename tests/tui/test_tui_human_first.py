@@ -210,9 +210,9 @@ async def test_usable_at_80x24_with_timer_ensemble_and_figures(
         assert panel.max_scroll_y > 0
         panel.focus()
         await pilot.press("end")
-        await pilot.pause()
-        assert "Human-first round" in screen_text(app) or "Diversity" in screen_text(app)
+        await pilot.wait_for_scheduled_animations()  # the scroll is animated
         assert panel.scroll_y == panel.max_scroll_y
+        assert "Human-first round" in screen_text(app) and "Diversity" in screen_text(app)
 
         # The help screen, read page by page (pagedown) at 80x24, names the new keys.
         await pilot.press("f1")
@@ -220,7 +220,7 @@ async def test_usable_at_80x24_with_timer_ensemble_and_figures(
         pages = [screen_text(app)]
         while body.scroll_y < body.max_scroll_y:
             await pilot.press("pagedown")
-            await pilot.pause()
+            await pilot.wait_for_scheduled_animations()
             pages.append(screen_text(app))
         help_text = " ".join(" ".join(pages).split())
         assert "s ensemble: send each prompt to several models" in help_text
