@@ -17,14 +17,13 @@ import contextlib
 import importlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -40,7 +39,6 @@ from brainstorm.generate import GenerationOutcome, PromptSpec
 from brainstorm.ideation import (
     DEFAULT_TECHNIQUE,
     FOLLOW_UP_TITLES,
-    IdeaStreamSplitter,
     TechniqueError,
     build_follow_up_messages,
     build_messages,
@@ -62,44 +60,19 @@ from brainstorm.tui.screens.history import HistoryScreen
 from brainstorm.tui.screens.timer import TimerScreen
 from brainstorm.tui.widgets.banner import ConnectionBanner
 from brainstorm.tui.widgets.card_styles import CardStyles
-from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
+from brainstorm.tui.widgets.idea_card import IdeaCard
+from brainstorm.tui.widgets.live_reply import (
+    STREAM_REFRESH_SECONDS,
+    LiveReplies,
+    LiveStream,
+    StreamStats,
+)
 from brainstorm.tui.widgets.metrics_panel import MetricsPanel
 
 if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport, Similarity
     from brainstorm.rounds import HumanFirstFigures
     from brainstorm.tui.app import BrainstormApp
-
-# Redraw a streaming reply at most this often: tokens can arrive far faster than a terminal
-# can usefully repaint. The final text never depends on it: stored ideas are rendered in full.
-STREAM_REFRESH_SECONDS = 1 / 20
-
-
-@dataclass
-class StreamStats:
-    """What one streamed reply did on screen (read by the benchmark and the status line)."""
-
-    chunks: int = 0
-    chars: int = 0
-    redraws: int = 0
-    started: float = 0.0
-    first_chunk: float | None = None
-    last_chunk: float | None = None
-    last_redraw: float | None = None
-    finished: float | None = None  # the reply ended (stored, or cancelled / failed)
-    rendered: float | None = None  # its stored ideas were mounted as cards, in full
-
-
-@dataclass
-class LiveStream:
-    """One reply arriving (one source of an ensemble): the ideas completed since the last
-    redraw, and the container its live cards show in."""
-
-    label: str  # "ollama:llama3.2 @ t=0.9", the words its stored cards will use
-    splitter: IdeaStreamSplitter = field(default_factory=IdeaStreamSplitter)
-    completed: list[tuple[str | None, str]] = field(default_factory=list)
-    dirty: bool = False
-    group: Vertical | None = None
 
 
 def _error_text(error: BackendError | None) -> str:
@@ -139,12 +112,10 @@ class SessionScreen(Screen[None]):
         self.writer = writer
         self._loaded = session
         self.read_only_reason = read_only_reason if writer is None else None
-        self.stream_stats = StreamStats()
+        self.live = LiveReplies()  # the replies of the newest send
         self._worker: Worker[list[EnsembleResult]] | None = None
-        self._streams: dict[Source, LiveStream] = {}
         self._prompts_before: set[str] = set()  # prompt ids recorded before this send
         self._flush_timer: Timer | None = None
-        self._live_source = ""
         #: Where each prompt goes: None is the session's model alone; else every source of
         #: the ensemble (set with `s`; kept until changed, for as long as this screen lives).
         self.ensemble: Ensemble | None = None
@@ -159,12 +130,16 @@ class SessionScreen(Screen[None]):
         self._close_when_done = False
         self._review_target: int | None = None  # the first card of the newest reply
         self._queued_send: Callable[[], None] | None = None
-        self._hidden_reply = False
         self._current_card: int | None = None  # the card last focused (palette commands)
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
 
     # -- state -------------------------------------------------------------------------------
+
+    @property
+    def stream_stats(self) -> StreamStats:
+        """What the newest streamed reply did on screen (read by tests and the benchmark)."""
+        return self.live.stats
 
     @property
     def workspace(self) -> BrainstormApp:
@@ -774,24 +749,19 @@ class SessionScreen(Screen[None]):
         """Send ``spec`` to every source at once (default: its own model alone) and stream
         the replies, one group of live cards per source."""
         resolved = resolve_sources(backend, sources or [Source(spec.model)])
-        self._streams = {
+        streams = {
             source: LiveStream(f"{backend.name}:{source.label(spec.options)}")
             for source in resolved
         }
         self._prompts_before = set(self.session.prompts)
-        self.stream_stats = StreamStats(started=time.perf_counter())
-        labels = [stream.label for stream in self._streams.values()]
-        self._live_source = labels[0] if len(labels) == 1 else f"{len(labels)} sources"
-        self._hidden_reply = spec.hidden  # human-first: nothing of it may show until the reveal
+        self.live = LiveReplies(streams, hidden=spec.hidden, started=time.perf_counter())
+        labels = self.live.labels
         self.generating = True
         self.query_one("#no-ideas").display = False
-        if not self._hidden_reply:
-            container = self.query_one("#cards", VerticalScroll)
-            for stream in self._streams.values():
-                stream.group = Vertical(classes="live-group")
-            container.mount_all([s.group for s in self._streams.values() if s.group])
+        if not self.live.hidden:
+            self.query_one("#cards", VerticalScroll).mount_all(self.live.make_groups())
         if len(labels) == 1:
-            self._status(f"Asking {self._live_source}… (esc stops)")
+            self._status(f"Asking {self.live.source}… (esc stops)")
         else:
             self._status(
                 f"Asking {len(labels)} sources at once ({', '.join(labels)})… (esc stops all)"
@@ -815,7 +785,7 @@ class SessionScreen(Screen[None]):
                 backend,
                 spec,
                 sources,
-                on_delta=self._on_delta,
+                on_delta=self.live.on_delta,
                 on_done=self._member_done,
             )
         finally:
@@ -824,27 +794,11 @@ class SessionScreen(Screen[None]):
             if self._close_when_done:
                 writer.close()
 
-    def _on_delta(self, source: Source, delta: str) -> None:
-        """Called for every chunk: cheap bookkeeping only; the timer does the drawing."""
-        stats = self.stream_stats
-        now = time.perf_counter()
-        if stats.first_chunk is None:
-            stats.first_chunk = now
-        stats.last_chunk = now
-        stats.chunks += 1
-        stats.chars += len(delta)
-        stream = self._streams.get(source)
-        if stream is None:
-            return
-        for draft in stream.splitter.feed(delta):
-            stream.completed.append((draft.title, draft.text))
-        stream.dirty = True
-
     def _member_done(self, result: EnsembleResult) -> None:
         """One source of an ensemble finished (stored): its cards replace its live ones while
         the others still stream."""
-        stream = self._streams.pop(result.source, None)
-        if len(self._streams) == 0 or not self.is_attached:
+        stream = self.live.pop(result.source)
+        if len(self.live.streams) == 0 or not self.is_attached:
             return  # the last (or only) one: the end of the worker redraws everything
         if stream is not None and stream.group is not None:
             stream.group.remove()
@@ -852,47 +806,14 @@ class SessionScreen(Screen[None]):
 
     def _flush_stream(self) -> None:
         """Show what arrived since the last redraw (at most STREAM_REFRESH_SECONDS apart)."""
-        dirty = [s for s in self._streams.values() if s.dirty]
-        if not dirty:
-            return
-        stats = self.stream_stats
-        if self._hidden_reply:
-            for stream in dirty:
-                stream.dirty = False
-            stats.redraws += 1
-            stats.last_redraw = time.perf_counter()
-            self._status(
-                f"The model is answering ({stats.chunks} chunks), kept hidden until you reveal"
-                " its ideas (esc stops)"
-            )
-            self.stream_redrawn.set()
-            return
         container = self.query_one("#cards", VerticalScroll)
         follow = container.scroll_y >= container.max_scroll_y - 1
-        for stream in dirty:
-            group = stream.group
-            if group is None or not group.is_attached:
-                continue  # mounting: shown at the next redraw
-            stream.dirty = False
-            writing = list(group.query(".-writing").results(LiveCard))
-            pending_card = writing[0] if writing else None
-            for title, text in stream.completed:
-                card = LiveCard(writing=False, source=stream.label)
-                card.set_text(text, title, writing=False)
-                group.mount(card, before=pending_card)
-            stream.completed = []
-            pending = stream.splitter.pending
-            if pending is not None and (pending.text or pending.title):
-                if pending_card is None:
-                    pending_card = LiveCard(writing=True, source=stream.label)
-                    group.mount(pending_card)
-                pending_card.set_text(pending.text, pending.title, writing=True)
-        stats.redraws += 1
-        stats.last_redraw = time.perf_counter()
+        status = self.live.redraw()
+        if status is None:
+            return
         self.stream_redrawn.set()
-        stops = "esc stops" if len(self._streams) <= 1 else "esc stops all"
-        self._status(f"Streaming from {self._live_source}: {stats.chunks} chunks ({stops})")
-        if follow:
+        self._status(status)
+        if follow and not self.live.hidden:
             container.scroll_end(animate=False)
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -911,7 +832,7 @@ class SessionScreen(Screen[None]):
             self._flush_timer = None
         self.stream_stats.finished = time.perf_counter()
         self._worker = None
-        self._streams = {}
+        self.live.streams = {}
         if not self.is_attached:
             return
         await self.query(".live-group").remove()
@@ -964,7 +885,7 @@ class SessionScreen(Screen[None]):
         if outcome.ideas:
             self._offer_review(outcome.ideas[0].id)
         self._status(
-            f"{count} new DRAFT idea{'s' * (count != 1)} from {self._live_source}{speed}."
+            f"{count} new DRAFT idea{'s' * (count != 1)} from {self.live.source}{speed}."
             f" Review each: {self._review_keys()}."
         )
 
