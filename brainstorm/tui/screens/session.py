@@ -68,6 +68,7 @@ from brainstorm.tui.widgets.live_reply import (
     StreamStats,
 )
 from brainstorm.tui.widgets.metrics_panel import MetricsPanel
+from brainstorm.tui.widgets.round_bar import RoundBar
 
 if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport, Similarity
@@ -124,7 +125,6 @@ class SessionScreen(Screen[None]):
         self._similarity: Similarity | None = None
         self._analysed: object = None  # what the last computation looked at
         self._round_figures: HumanFirstFigures | None = None
-        self._round_ticker: Timer | None = None
         # Set after every tick of the human-first timer: tests wait on it.
         self.round_ticked = asyncio.Event()
         self._close_when_done = False
@@ -166,9 +166,7 @@ class SessionScreen(Screen[None]):
         yield Header()
         yield ConnectionBanner(self.model, id="banner")
         yield Label("", id="readonly-notice")
-        with Horizontal(id="round-bar"):
-            yield Label("", id="round-notice")
-            yield Label("", id="round-timer")
+        yield RoundBar(id="round-bar")
         with Horizontal(id="workspace"):
             with VerticalScroll(id="cards"):
                 yield Label(
@@ -190,7 +188,6 @@ class SessionScreen(Screen[None]):
         self.title = visible(self.session.topic)
         self.sub_title = f"{self.session.id} · {self.session.technique or DEFAULT_TECHNIQUE}"
         self.query_one("#metrics").display = False
-        self._round_ticker = self.set_interval(1.0, self._tick_round, pause=True)
         self._show_read_only()
         self.refresh_cards()
         self._show_ensemble()
@@ -205,18 +202,8 @@ class SessionScreen(Screen[None]):
 
     def _show_round(self) -> None:
         """The human-first notice: how many model ideas wait, hidden, for the reveal."""
-        notice = self.query_one("#round-notice", Label)
-        hidden = drafts_hidden(self.session)
-        self.query_one("#round-bar").display = hidden
-        if hidden:
-            count = hidden_count(self.session)
-            notice.update(
-                Content(
-                    "Human-first round: write your own ideas first (n); the model's stay hidden"
-                    f" until you reveal them (shift+r). {count} waiting."
-                )
-            )
-        self._show_round_timer()
+        waiting = hidden_count(self.session) if drafts_hidden(self.session) else None
+        self.query_one(RoundBar).show(waiting, self.round_timer)
         self.refresh_bindings()
 
     def _show_read_only(self) -> None:
@@ -509,44 +496,23 @@ class SessionScreen(Screen[None]):
                 f"Writing timer: {minutes:g} min. Reveal the model's ideas whenever you are"
                 " ready (shift+r); the timer only reminds you."
             )
-        self._show_round_timer()
+        self._show_round()
 
-    def _show_round_timer(self) -> None:
-        """The countdown in the round bar; ticking only while one runs before the reveal."""
-        label = self.query_one("#round-timer", Label)
-        timer = self.round_timer
-        running = timer is not None and drafts_hidden(self.session)
-        label.display = running
-        ticker = self._round_ticker
-        if timer is None or not running:
-            if ticker is not None:
-                ticker.pause()
-            return
-        if timer.done:
-            label.update(Content("⏱ time is up"))
-            label.add_class("-done")
-            if ticker is not None:
-                ticker.pause()
-            if not timer.announced:
-                timer.announced = True
-                self._status(
-                    "Time is up. Reveal the model's ideas when you are ready (shift+r); nothing"
-                    " is revealed without you.",
-                    "warning",
-                )
-                self.notify(
-                    "Time is up: reveal the model's ideas when you are ready (shift+r).",
-                    title="Writing timer",
-                    markup=False,
-                )
-            return
-        label.remove_class("-done")
-        label.update(Content(f"⏱ {timer.label()} left"))
-        if ticker is not None:
-            ticker.resume()
+    @on(RoundBar.TimeUp)
+    def _time_up(self) -> None:
+        self._status(
+            "Time is up. Reveal the model's ideas when you are ready (shift+r); nothing"
+            " is revealed without you.",
+            "warning",
+        )
+        self.notify(
+            "Time is up: reveal the model's ideas when you are ready (shift+r).",
+            title="Writing timer",
+            markup=False,
+        )
 
-    def _tick_round(self) -> None:
-        self._show_round_timer()
+    @on(RoundBar.Ticked)
+    def _round_ticked(self) -> None:
         self.round_ticked.set()
 
     # -- the ensemble ------------------------------------------------------------------------
