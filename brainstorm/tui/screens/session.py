@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import time
 from collections.abc import Callable
 from functools import partial
@@ -51,6 +50,7 @@ from brainstorm.rounds import drafts_hidden, hidden_count, reveal
 from brainstorm.store import SessionLocked, SessionWriter, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState, same_model
+from brainstorm.tui.duplicate_analysis import DuplicateAnalysis
 from brainstorm.tui.round_timer import RoundTimer
 from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.screens.editor import EditIdeaScreen
@@ -71,8 +71,7 @@ from brainstorm.tui.widgets.metrics_panel import MetricsPanel
 from brainstorm.tui.widgets.round_bar import RoundBar
 
 if TYPE_CHECKING:
-    from brainstorm.duplicates import DuplicateReport, Similarity
-    from brainstorm.rounds import HumanFirstFigures
+    from brainstorm.duplicates import DuplicateReport
     from brainstorm.tui.app import BrainstormApp
 
 
@@ -120,11 +119,7 @@ class SessionScreen(Screen[None]):
         #: Where each prompt goes: None is the session's model alone; else every source of
         #: the ensemble (set with `s`; kept until changed, for as long as this screen lives).
         self.ensemble: Ensemble | None = None
-        # Near-duplicates: the last report and the similarity it used (embeddings are reused).
-        self.duplicates: DuplicateReport | None = None
-        self._similarity: Similarity | None = None
-        self._analysed: object = None  # what the last computation looked at
-        self._round_figures: HumanFirstFigures | None = None
+        self.analysis = DuplicateAnalysis()  # near-duplicates and human-first figures
         # Set after every tick of the human-first timer: tests wait on it.
         self.round_ticked = asyncio.Event()
         self._close_when_done = False
@@ -235,7 +230,7 @@ class SessionScreen(Screen[None]):
                         idea.model_copy(deep=True),
                         read_only=self.read_only,
                         origin=self._origin(idea),
-                        duplicates=self._duplicates_of(idea.id),
+                        duplicates=self.analysis.duplicates_of(idea.id),
                     )
                 )
                 continue
@@ -267,75 +262,33 @@ class SessionScreen(Screen[None]):
         panel = self.query_one(MetricsPanel)
         if self._metrics_shown():
             panel.metrics = session_metrics(self.session)
-            panel.duplicates = self.duplicates
-            panel.human_first = self._human_first_figures()
+            panel.duplicates = self.analysis.report
+            panel.human_first = self.analysis.human_first_figures(self.session)
 
     # -- near-duplicates and the human-first comparison -------------------------------------
 
-    def _duplicates_of(self, idea_id: int) -> tuple[int, ...]:
-        report = self.duplicates
-        return tuple(report.duplicates_of(idea_id)) if report is not None else ()
+    @property
+    def duplicates(self) -> DuplicateReport | None:
+        """The last near-duplicate report (None until the worker has run)."""
+        return self.analysis.report
 
     def _analyse(self) -> None:
-        """Recompute the near-duplicates (in a worker) when a text they depend on changed:
-        a new idea, an edit, the reveal. Status changes only need the figures redrawn."""
-        session = self.session
-        key = (
-            session.revealed,
-            tuple((i.id, i.title, i.text, i.hidden) for i in session.ideas.values()),
-        )
-        if key != self._analysed:
-            self._analysed = key
+        """Recompute the near-duplicates (in a worker) when a text they depend on changed."""
+        if self.analysis.changed(self.session):
             self._find_duplicates()
 
     @work(exclusive=True, group="duplicates", exit_on_error=False)
     async def _find_duplicates(self) -> None:
-        # NumPy and RapidFuzz take ~0.1 s to import: not on the event loop.
-        await asyncio.to_thread(importlib.import_module, "brainstorm.duplicates")
-        from brainstorm.duplicates import (
-            Similarity,
-            find_duplicates,
-            idea_text,
-            session_ideas,
-            similarity_from_settings,
-        )
-        from brainstorm.rounds import comparison_texts
-
-        session = self.session
-        settings = self.workspace.settings
-        items = [(idea.id, idea_text(idea)) for idea in session_ideas(session)]
         try:
-            if settings.duplicates == "text":
-                similarity = Similarity.text(settings.duplicate_threshold)
-            else:  # embeddings: only the texts it has no vector for yet are sent
-                texts = [text for _, text in items] + comparison_texts(session)
-                similarity = await similarity_from_settings(settings, texts, reuse=self._similarity)
-            # Thousands of ideas take a second or two: in a thread, the UI keeps going.
-            report = await asyncio.to_thread(find_duplicates, items, similarity)
+            note = await self.analysis.compute(self.session, self.workspace.settings)
         except ValueError as problem:
             self._status(f"Near-duplicates could not be computed: {problem}", "warning")
             return
-        if similarity.fell_back and (self._similarity is None or not self._similarity.fell_back):
-            self.notify(visible(similarity.note or ""), title="Near-duplicates", markup=False)
-        self._similarity = similarity
-        self.duplicates = report
-        self._round_figures = None
+        if note is not None:
+            self.notify(visible(note), title="Near-duplicates", markup=False)
         for card in self.query(IdeaCard):
-            card.duplicates = tuple(report.duplicates_of(card.idea_id))
+            card.duplicates = self.analysis.duplicates_of(card.idea_id)
         self._update_metrics()
-
-    def _human_first_figures(self) -> HumanFirstFigures | None:
-        """The comparison of a human-first session, once the duplicate worker has a
-        similarity that covers its texts (until then, the last figures)."""
-        similarity = self._similarity
-        if not self.session.human_first or similarity is None:
-            return None
-        from brainstorm.rounds import comparison_texts, human_first_figures
-
-        if similarity.missing(comparison_texts(self.session)):
-            return self._round_figures  # the worker is embedding the new texts
-        self._round_figures = human_first_figures(self.session, similarity)
-        return self._round_figures
 
     def _status(self, text: str, level: str = "info") -> None:
         label = self.query_one("#stream-status", Label)
