@@ -57,6 +57,7 @@ from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.ensemble import Ensemble, EnsembleChoices, EnsembleScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
+from brainstorm.tui.screens.session_commands import session_commands
 from brainstorm.tui.screens.timer import TimerScreen
 from brainstorm.tui.widgets.banner import ConnectionBanner
 from brainstorm.tui.widgets.card_styles import CardStyles
@@ -125,7 +126,7 @@ class SessionScreen(Screen[None]):
         self._close_when_done = False
         self._review_target: int | None = None  # the first card of the newest reply
         self._queued_send: Callable[[], None] | None = None
-        self._current_card: int | None = None  # the card last focused (palette commands)
+        self.current_card: int | None = None  # the card last focused (palette commands)
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
 
@@ -300,7 +301,7 @@ class SessionScreen(Screen[None]):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, IdeaCard):
-            self._current_card = event.widget.idea_id
+            self.current_card = event.widget.idea_id
 
     @on(IdeaCard.Requested)
     def _card_request(self, message: IdeaCard.Requested) -> None:
@@ -331,7 +332,7 @@ class SessionScreen(Screen[None]):
             self._record(lambda w: review.set_status(w, idea_id, status[action]), idea_id)
         elif action == "follow_up":
             self.app.push_screen(
-                FollowUpScreen(idea_id), lambda kind: self._follow_up(idea_id, kind)
+                FollowUpScreen(idea_id), lambda kind: self.follow_up(idea_id, kind)
             )
 
     def _record(
@@ -541,9 +542,9 @@ class SessionScreen(Screen[None]):
             prompt.focus()
 
     def action_export(self) -> None:
-        self._export(ExportOptions())
+        self.export_to_file(ExportOptions())
 
-    def _export(self, options: ExportOptions) -> None:
+    def export_to_file(self, options: ExportOptions) -> None:
         """Export to a new markdown file in the current directory (`brainstorm.export`, the
         same as `brainstorm export`); never replaces a file. Works read-only too."""
         try:
@@ -640,12 +641,12 @@ class SessionScreen(Screen[None]):
         self.query_one("#prompt", Input).value = ""
         self.start_generation(backend, spec, sources)
 
-    def _follow_up(self, idea_id: int, kind: str | None) -> None:
+    def follow_up(self, idea_id: int, kind: str | None) -> None:
         """A follow-up goes to the session's model alone, whatever the ensemble."""
         idea = self._idea(idea_id)
         if kind is None or idea is None:
             return
-        if self._queue_until_connected(partial(self._follow_up, idea_id, kind)):
+        if self._queue_until_connected(partial(self.follow_up, idea_id, kind)):
             return
         backend = self._backend_for_generation()
         if backend is None:
@@ -970,104 +971,4 @@ class SessionScreen(Screen[None]):
     # -- command palette ---------------------------------------------------------------------
 
     def palette_commands(self) -> list[SystemCommand]:
-        commands = [
-            SystemCommand("Send prompt", "Jump to the prompt box", self.action_focus_prompt),
-            SystemCommand("Add your own idea", "Write an idea yourself", self.action_add_idea),
-            SystemCommand(
-                "Show / hide session figures",
-                "Revision metrics and a chart",
-                self.action_toggle_metrics,
-            ),
-            SystemCommand(
-                "Export to markdown",
-                "All but rejected ideas, drafts marked DRAFT, into ./<session>.md",
-                self.action_export,
-            ),
-            SystemCommand(
-                "Export accepted ideas only",
-                "Markdown without any draft, into ./<session>.md",
-                partial(self._export, ExportOptions(include_drafts=False)),
-            ),
-            SystemCommand(
-                "Export with edit history",
-                "Markdown plus each edited idea's original and word diff",
-                partial(self._export, ExportOptions(history=True)),
-            ),
-            SystemCommand("Back to the session list", "Leave this session", self.action_leave),
-            SystemCommand(
-                "Reload session",
-                "Retry the connection; take over a read-only session",
-                self.action_reload,
-            ),
-        ]
-        if self.generating:
-            commands.insert(
-                0, SystemCommand("Stop the reply", "Keep what arrived", self.action_stop)
-            )
-        if not self.read_only:
-            commands.append(
-                SystemCommand(
-                    "Ensemble: models, temperatures, seeds",
-                    "Send each prompt to several sources at once",
-                    self.action_ensemble,
-                )
-            )
-        if self.ensemble is not None and not self.read_only:
-            commands.append(
-                SystemCommand(
-                    f"Single model ({self.model})",
-                    "Stop the ensemble: prompts go to the session's model alone",
-                    self.action_single_model,
-                )
-            )
-        if drafts_hidden(self.session) and not self.read_only:
-            commands.append(
-                SystemCommand(
-                    "Reveal the model's ideas",
-                    "End the human-first round: show the hidden model ideas as drafts",
-                    self.action_reveal,
-                )
-            )
-            running = self.round_timer is not None and not self.round_timer.done
-            commands.append(
-                SystemCommand(
-                    "Writing timer: change or stop" if running else "Writing timer: start",
-                    "A countdown while you write your own ideas (it never reveals by itself)",
-                    self.action_timer,
-                )
-            )
-        state = self.workspace.backend_state
-        if state.can_pull and state.model_missing(self.model):
-            commands.append(
-                SystemCommand(
-                    f"Pull model {self.model}", "Download it onto Ollama", self.action_pull_model
-                )
-            )
-        focused = self.focused
-        idea_id = focused.idea_id if isinstance(focused, IdeaCard) else self._current_card
-        if idea_id is not None and idea_id in self.session.ideas:
-            verbs = [
-                ("edit", "Edit", "Revise the text (a new revision; the original is kept)"),
-                ("accept", "Accept", "Mark the idea accepted"),
-                ("reject", "Reject", "Mark the idea rejected"),
-                ("draft", "Back to draft", "Undo accept / reject"),
-                ("history", "History", "Original, revisions, word diff, figures"),
-                ("copy", "Copy", "Copy the idea's text to the clipboard"),
-            ]
-            for action, title, about in verbs:
-                commands.append(
-                    SystemCommand(
-                        f"{title} idea #{idea_id}",
-                        about,
-                        partial(self.run_card_action, idea_id, action),
-                    )
-                )
-            for kind, about in FOLLOW_UP_TITLES.items():
-                commands.append(
-                    SystemCommand(
-                        f"Follow-up on idea #{idea_id}: {kind}",
-                        about,
-                        partial(self._follow_up, idea_id, kind),
-                    )
-                )
-        return commands
+        return session_commands(self)
