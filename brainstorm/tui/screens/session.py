@@ -43,7 +43,7 @@ from brainstorm.ideation import (
     build_messages,
     get_technique,
 )
-from brainstorm.llm.base import Backend, BackendError, BackendUnavailable, ModelNotFound
+from brainstorm.llm.base import Backend, BackendUnavailable, ModelNotFound
 from brainstorm.metrics import session_metrics
 from brainstorm.models import Idea, Session, Status
 from brainstorm.rounds import drafts_hidden, hidden_count, reveal
@@ -51,6 +51,14 @@ from brainstorm.store import SessionLocked, SessionWriter, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState, same_model
 from brainstorm.tui.duplicate_analysis import DuplicateAnalysis
+from brainstorm.tui.reply_report import (
+    all_hidden,
+    all_unavailable,
+    ensemble_summary,
+    error_summary,
+    reply_summary,
+    stopped_summary,
+)
 from brainstorm.tui.round_timer import RoundTimer
 from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.screens.editor import EditIdeaScreen
@@ -74,10 +82,6 @@ from brainstorm.tui.widgets.round_bar import RoundBar
 if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport
     from brainstorm.tui.app import BrainstormApp
-
-
-def _error_text(error: BackendError | None) -> str:
-    return error.message if error is not None else ""
 
 
 def _version(idea: Idea) -> tuple[object, ...]:
@@ -770,14 +774,9 @@ class SessionScreen(Screen[None]):
                 if prompt_id not in self._prompts_before
                 for idea_id in record.ideas
             ]
+            self._status(stopped_summary(kept))
             if kept:
-                refs = ", ".join(f"#{i}" for i in kept)
-                self._status(
-                    f"Stopped. What arrived was kept as draft(s) {refs}, marked INCOMPLETE."
-                )
                 self._offer_review(kept[-1])
-            else:
-                self._status("Stopped before any text arrived; nothing was kept.")
             return
         if state is WorkerState.ERROR:
             self._status(f"The reply failed unexpectedly: {worker.error}", "error")
@@ -792,54 +791,27 @@ class SessionScreen(Screen[None]):
         if outcome.error is not None:
             self._report_error(outcome)
             return
-        count = len(outcome.ideas)
-        if outcome.ideas and all(i.hidden for i in outcome.ideas):
-            self._status(
-                f"{count} model idea{'s' * (count != 1)} stored hidden: write your own, then"
-                " reveal them with shift+r."
-            )
+        summary = reply_summary(outcome, self.live.source)
+        if all_hidden(outcome.ideas):
+            self._status(summary)
             return
-        speed = ""
-        if outcome.stats is not None and outcome.stats.tokens_per_second:
-            speed = f" ({outcome.stats.tokens_per_second:.0f} tokens/s)"
         if outcome.ideas:
             self._offer_review(outcome.ideas[0].id)
-        self._status(
-            f"{count} new DRAFT idea{'s' * (count != 1)} from {self.live.source}{speed}."
-            f" Review each: {self._review_keys()}."
-        )
+        self._status(f"{summary} Review each: {self._review_keys()}.")
 
     def _review_keys(self) -> str:
         keys = "a accept, e edit, x reject"
         return f"esc, then {keys}" if self._prompt_focused() else keys
 
     def _report_ensemble(self, results: list[EnsembleResult]) -> None:
-        """The end of an ensemble: how many ideas came from how many sources, and which
-        sources failed (their partial text is kept like a single reply's)."""
+        unavailable = all_unavailable(results)
+        if unavailable is not None:
+            self.workspace.backend_failed(unavailable)
+        summary, level = ensemble_summary(results)
         ideas = [idea for r in results for idea in r.outcome.ideas]
-        failed = [r for r in results if r.outcome.error is not None]
-        errors = [r.outcome.error for r in failed if r.outcome.error is not None]
-        if len(errors) == len(results) and all(isinstance(e, BackendUnavailable) for e in errors):
-            self.workspace.backend_failed(errors[0])
-        answered = len(results) - len(failed)
-        count = len(ideas)
-        if ideas and all(i.hidden for i in ideas):
-            summary = (
-                f"{count} model idea{'s' * (count != 1)} from {answered} of {len(results)}"
-                " sources stored hidden: write your own, then reveal them with shift+r."
-            )
-        else:
-            summary = (
-                f"{count} new DRAFT idea{'s' * (count != 1)} from {answered} of"
-                f" {len(results)} sources; each card names its source."
-            )
-        if failed:
-            reasons = "; ".join(f"{r.label}: {_error_text(r.outcome.error)}" for r in failed)
-            summary += f" Failed: {reasons}."
         if ideas and not ideas[0].hidden:
             self._offer_review(ideas[0].id)
             summary += f" Review each: {self._review_keys()}."
-        level = "error" if failed and not answered else "warning" if failed else "info"
         self._status(summary, level)
 
     def _prompt_focused(self) -> bool:
@@ -858,12 +830,7 @@ class SessionScreen(Screen[None]):
 
     def _report_error(self, outcome: GenerationOutcome) -> None:
         error = outcome.error
-        assert error is not None
-        kept = ""
-        if outcome.ideas:
-            refs = ", ".join(f"#{i.id}" for i in outcome.ideas)
-            kept = f" What arrived was kept as {refs}, marked INCOMPLETE."
-        self._status(f"{error.message}{kept} {error.hint or ''}".strip(), "error")
+        self._status(error_summary(outcome), "error")
         if isinstance(error, BackendUnavailable):
             self.workspace.backend_failed(error)
         elif isinstance(error, ModelNotFound):

@@ -1,0 +1,87 @@
+"""How a finished reply is summed up in the status line: ideas kept, sources, what failed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from brainstorm.ensemble import EnsembleResult
+from brainstorm.generate import GenerationOutcome
+from brainstorm.llm.base import BackendError, BackendUnavailable
+from brainstorm.models import Idea
+
+
+def _error_text(error: BackendError | None) -> str:
+    return error.message if error is not None else ""
+
+
+def all_hidden(ideas: Sequence[Idea]) -> bool:
+    """Human-first: every idea of the reply waits, hidden, for the reveal."""
+    return bool(ideas) and all(i.hidden for i in ideas)
+
+
+def stopped_summary(kept: list[int]) -> str:
+    """A reply stopped by the person (``kept``: the ideas its partial text became)."""
+    if kept:
+        refs = ", ".join(f"#{i}" for i in kept)
+        return f"Stopped. What arrived was kept as draft(s) {refs}, marked INCOMPLETE."
+    return "Stopped before any text arrived; nothing was kept."
+
+
+def reply_summary(outcome: GenerationOutcome, source: str) -> str:
+    """One source's reply that did not fail (without the review keys)."""
+    count = len(outcome.ideas)
+    if all_hidden(outcome.ideas):
+        return (
+            f"{count} model idea{'s' * (count != 1)} stored hidden: write your own, then"
+            " reveal them with shift+r."
+        )
+    speed = ""
+    if outcome.stats is not None and outcome.stats.tokens_per_second:
+        speed = f" ({outcome.stats.tokens_per_second:.0f} tokens/s)"
+    return f"{count} new DRAFT idea{'s' * (count != 1)} from {source}{speed}."
+
+
+def error_summary(outcome: GenerationOutcome) -> str:
+    """A failed reply: the error, what of it was kept, and the error's hint."""
+    error = outcome.error
+    assert error is not None
+    kept = ""
+    if outcome.ideas:
+        refs = ", ".join(f"#{i.id}" for i in outcome.ideas)
+        kept = f" What arrived was kept as {refs}, marked INCOMPLETE."
+    return f"{error.message}{kept} {error.hint or ''}".strip()
+
+
+def all_unavailable(results: list[EnsembleResult]) -> BackendUnavailable | None:
+    """The first error when every source failed because the server is not answering."""
+    errors = [r.outcome.error for r in results if r.outcome.error is not None]
+    if len(errors) == len(results) and all(isinstance(e, BackendUnavailable) for e in errors):
+        first = errors[0]
+        assert isinstance(first, BackendUnavailable)
+        return first
+    return None
+
+
+def ensemble_summary(results: list[EnsembleResult]) -> tuple[str, str]:
+    """The end of an ensemble: how many ideas came from how many sources, and which sources
+    failed (their partial text is kept like a single reply's). Text (without the review
+    keys) and level."""
+    ideas = [idea for r in results for idea in r.outcome.ideas]
+    failed = [r for r in results if r.outcome.error is not None]
+    answered = len(results) - len(failed)
+    count = len(ideas)
+    if all_hidden(ideas):
+        summary = (
+            f"{count} model idea{'s' * (count != 1)} from {answered} of {len(results)}"
+            " sources stored hidden: write your own, then reveal them with shift+r."
+        )
+    else:
+        summary = (
+            f"{count} new DRAFT idea{'s' * (count != 1)} from {answered} of"
+            f" {len(results)} sources; each card names its source."
+        )
+    if failed:
+        reasons = "; ".join(f"{r.label}: {_error_text(r.outcome.error)}" for r in failed)
+        summary += f" Failed: {reasons}."
+    level = "error" if failed and not answered else "warning" if failed else "info"
+    return summary, level
