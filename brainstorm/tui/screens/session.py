@@ -69,6 +69,7 @@ from brainstorm.tui.screens.session_commands import session_commands
 from brainstorm.tui.screens.timer import TimerScreen
 from brainstorm.tui.widgets.banner import ConnectionBanner
 from brainstorm.tui.widgets.card_styles import CardStyles
+from brainstorm.tui.widgets.idea_board import IdeaBoard
 from brainstorm.tui.widgets.idea_card import IdeaCard
 from brainstorm.tui.widgets.live_reply import (
     STREAM_REFRESH_SECONDS,
@@ -82,11 +83,6 @@ from brainstorm.tui.widgets.round_bar import RoundBar
 if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport
     from brainstorm.tui.app import BrainstormApp
-
-
-def _version(idea: Idea) -> tuple[object, ...]:
-    """Changes whenever a review event touches the idea (cheaper than comparing copies)."""
-    return (idea.status, len(idea.revisions), len(idea.status_history), idea.hidden, idea.text)
 
 
 class SessionScreen(Screen[None]):
@@ -168,14 +164,7 @@ class SessionScreen(Screen[None]):
         yield Label("", id="readonly-notice")
         yield RoundBar(id="round-bar")
         with Horizontal(id="workspace"):
-            with VerticalScroll(id="cards"):
-                yield Label(
-                    Content(
-                        "No ideas yet. Type in the prompt box below and press enter, or n to"
-                        " add your own."
-                    ),
-                    id="no-ideas",
-                )
+            yield IdeaBoard(id="cards")
             with VerticalScroll(id="metrics"):  # focusable: the keys scroll it at 80x24
                 yield MetricsPanel()
         yield Label("", id="stream-status")
@@ -223,31 +212,15 @@ class SessionScreen(Screen[None]):
     def refresh_cards(self) -> AwaitMount | None:
         """Bring the cards in line with the session: update changed ones, add new ones.
         Returns the pending mount of new cards (await it before focusing one)."""
-        container = self.query_one("#cards", VerticalScroll)
+        board = self.query_one(IdeaBoard)
         ideas = self.session.visible_ideas()
-        existing = {card.idea_id: card for card in container.query(IdeaCard)}
-        new_cards: list[IdeaCard] = []
-        for idea in ideas:
-            card = existing.get(idea.id)
-            if card is None:
-                new_cards.append(
-                    IdeaCard(
-                        idea.model_copy(deep=True),
-                        read_only=self.read_only,
-                        origin=self._origin(idea),
-                        duplicates=self.analysis.duplicates_of(idea.id),
-                    )
-                )
-                continue
-            card.read_only = self.read_only
-            if card.idea is None or _version(card.idea) != _version(idea):
-                card.idea = idea.model_copy(deep=True)  # a snapshot: the session mutates ideas
-        mounting: AwaitMount | None = None
-        if new_cards:
-            # Stored cards go above the live cards of ensemble members still streaming.
-            live = container.query(".live-group")
-            mounting = container.mount_all(new_cards, before=live.first() if live else None)
-        self.query_one("#no-ideas").display = not ideas and not self.generating
+        mounting = board.sync(
+            ideas,
+            read_only=self.read_only,
+            origin=self._origin,
+            duplicates_of=self.analysis.duplicates_of,
+        )
+        board.show_empty(not ideas and not self.generating)
         self._show_round()
         self._analyse()
         self._update_metrics()
@@ -681,9 +654,10 @@ class SessionScreen(Screen[None]):
         self.live = LiveReplies(streams, hidden=spec.hidden, started=time.perf_counter())
         labels = self.live.labels
         self.generating = True
-        self.query_one("#no-ideas").display = False
+        board = self.query_one(IdeaBoard)
+        board.show_empty(False)
         if not self.live.hidden:
-            self.query_one("#cards", VerticalScroll).mount_all(self.live.make_groups())
+            board.add_live(self.live.make_groups())
         if len(labels) == 1:
             self._status(f"Asking {self.live.source}… (esc stops)")
         else:
@@ -730,15 +704,15 @@ class SessionScreen(Screen[None]):
 
     def _flush_stream(self) -> None:
         """Show what arrived since the last redraw (at most STREAM_REFRESH_SECONDS apart)."""
-        container = self.query_one("#cards", VerticalScroll)
-        follow = container.scroll_y >= container.max_scroll_y - 1
+        board = self.query_one(IdeaBoard)
+        follow = board.at_end
         status = self.live.redraw()
         if status is None:
             return
         self.stream_redrawn.set()
         self._status(status)
         if follow and not self.live.hidden:
-            container.scroll_end(animate=False)
+            board.scroll_end(animate=False)
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker or event.state in (
@@ -759,7 +733,7 @@ class SessionScreen(Screen[None]):
         self.live.streams = {}
         if not self.is_attached:
             return
-        await self.query(".live-group").remove()
+        await self.query_one(IdeaBoard).remove_live()
         self.generating = False
         # The stored ideas are rendered from the session, in full, whatever the redraw rate.
         mounting = self.refresh_cards()
