@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, SelectionList
 
 from brainstorm.ensemble import Source, ensemble_sources, parse_floats, parse_ints
 from brainstorm.textsafe import visible
-from brainstorm.tui.connection import same_model
+from brainstorm.tui.connection import BackendState, same_model
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,15 @@ class Ensemble:
         count = len(sources)
         return f"{count} source{'s' * (count != 1)}: {labels}"
 
+    def is_single(self, model: str) -> bool:
+        """Just ``model`` with its defaults: the same as no ensemble."""
+        return (
+            len(self.models) == 1
+            and same_model(self.models[0], model)
+            and not self.temperatures
+            and not self.seeds
+        )
+
 
 @dataclass(frozen=True)
 class EnsembleChoices:
@@ -50,6 +59,26 @@ class EnsembleChoices:
     session_model: str  # the session's own model: what a prompt goes to without an ensemble
     current: Ensemble | None  # the ensemble in use, if any
     note: str = ""  # why the list is short, or what the offline backend does
+
+    @classmethod
+    def for_state(
+        cls, state: BackendState, session_model: str, current: Ensemble | None
+    ) -> EnsembleChoices:
+        """The choices the backend offers now, with a note when the list is short."""
+        if state.phase == "down":
+            note = f"The model list is unavailable: nothing answers at {state.where}."
+        elif state.phase == "checking":
+            note = "Still asking the server for its models…"
+        elif state.fixed_model:
+            note = (
+                f"The offline model {state.fixed_model} is the only model here: temperatures"
+                " and seeds still make an ensemble of it."
+            )
+        else:
+            note = ""
+        return cls(
+            models=list(state.models), session_model=session_model, current=current, note=note
+        )
 
 
 def _display_name(name: str) -> str:

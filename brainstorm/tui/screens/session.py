@@ -49,7 +49,7 @@ from brainstorm.models import Idea, Session, Status
 from brainstorm.rounds import drafts_hidden, hidden_count, reveal
 from brainstorm.store import SessionLocked, SessionWriter, StoreError
 from brainstorm.textsafe import visible
-from brainstorm.tui.connection import BackendState, same_model
+from brainstorm.tui.connection import BackendState
 from brainstorm.tui.duplicate_analysis import DuplicateAnalysis
 from brainstorm.tui.reply_report import (
     all_hidden,
@@ -454,35 +454,13 @@ class SessionScreen(Screen[None]):
             self._status("Read-only: this window cannot ask for ideas.", "warning")
             return
         state = self.workspace.backend_state
-        if state.phase == "down":
-            note = f"The model list is unavailable: nothing answers at {state.where}."
-        elif state.phase == "checking":
-            note = "Still asking the server for its models…"
-        elif state.fixed_model:
-            note = (
-                f"The offline model {state.fixed_model} is the only model here: temperatures"
-                " and seeds still make an ensemble of it."
-            )
-        else:
-            note = ""
-        choices = EnsembleChoices(
-            models=list(state.models),
-            session_model=self.model,
-            current=self.ensemble,
-            note=note,
-        )
+        choices = EnsembleChoices.for_state(state, self.model, self.ensemble)
         self.app.push_screen(EnsembleScreen(choices), self._ensemble_chosen)
 
     def _ensemble_chosen(self, ensemble: Ensemble | None) -> None:
         if ensemble is None:
             return
-        single = (
-            len(ensemble.models) == 1
-            and same_model(ensemble.models[0], self.model)
-            and not ensemble.temperatures
-            and not ensemble.seeds
-        )
-        self.ensemble = None if single else ensemble
+        self.ensemble = None if ensemble.is_single(self.model) else ensemble
         self._show_ensemble()
         if self.ensemble is None:
             self._status(f"Prompts go to {self.model} alone again.")
