@@ -4,10 +4,12 @@ The screen coordinates; the cards only render what they are given and ask for ac
 message. Every change goes through the core (`review`, `generate`, `ensemble`, `rounds`), the
 same functions the CLI calls, so both record the same events.
 
-Also here: ensembles (each prompt sent to several models / temperatures / seeds at once,
-`run_ensemble`; one live group of cards per source), near-duplicate flags on the cards and
-diversity figures (`brainstorm.duplicates`, computed in a worker whenever a text changes), and
-the human-first writing timer (it only ever suggests revealing).
+Its parts live elsewhere: the card column (`widgets.idea_board`), replies while they stream
+(`widgets.live_reply`), the human-first round bar and writing timer (`widgets.round_bar`),
+near-duplicates (`tui.duplicate_analysis`, computed in a worker whenever a text changes), the
+status-line summaries of finished replies (`tui.reply_report`) and the palette commands
+(`screens.session_commands`). Ensembles send each prompt to several models / temperatures /
+seeds at once (`run_ensemble`; one live group of cards per source).
 """
 
 from __future__ import annotations
