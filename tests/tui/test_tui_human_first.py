@@ -8,6 +8,7 @@ import asyncio
 import re
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select
 
 from brainstorm.config import Settings
@@ -20,6 +21,18 @@ from brainstorm.tui.screens.timer import TimerScreen
 from brainstorm.tui.widgets.idea_card import IdeaCard
 from tests.fakes import FakeOllama
 from tests.tui.conftest import MODEL, badges, fill, make_app, screen_text, session_screen, settle
+
+
+def seed_human_first(store: SessionStore) -> None:
+    store.create("Quieter offices", technique="open", model=MODEL, human_first=True).close()
+
+
+async def open_only_session(pilot: Pilot[object]) -> SessionScreen:
+    """Open the one session on the list, once everything on the way has settled."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    return session_screen(pilot.app)
 
 
 async def next_tick(screen: SessionScreen) -> None:
@@ -81,13 +94,10 @@ async def test_writing_timer_counts_down_and_only_suggests_revealing(
 async def test_timer_key_starts_and_stops_a_timer(
     settings: Settings, store: SessionStore, ollama: FakeOllama
 ) -> None:
-    store.create("Quieter offices", technique="open", model=MODEL, human_first=True).close()
+    seed_human_first(store)
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = session_screen(app)
+        screen = await open_only_session(pilot)
         assert "⏱" not in screen_text(app)
         titles = [c.title for c in app.get_system_commands(screen)]
         assert "Writing timer: start" in titles
@@ -129,13 +139,10 @@ async def test_timer_key_starts_and_stops_a_timer(
 async def test_comparison_shows_in_the_figures_after_the_reveal(
     settings: Settings, store: SessionStore, ollama: FakeOllama
 ) -> None:
-    store.create("Quieter offices", technique="open", model=MODEL, human_first=True).close()
+    seed_human_first(store)
     app = make_app(settings)
     async with app.run_test(size=(100, 50)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = session_screen(app)
+        screen = await open_only_session(pilot)
         # Hidden model reply (#1-#3), then two of the person's own ideas, one of which says
         # what the model's #2 says.
         await fill(pilot, "#prompt", "go")
@@ -181,13 +188,10 @@ async def test_usable_at_80x24_with_timer_ensemble_and_figures(
 ) -> None:
     """Everything issue 9 adds on screen at once: the round bar with its timer, an ensemble
     on the prompt box, the figures panel; the cards keep room and the panel scrolls."""
-    store.create("Quieter offices", technique="open", model=MODEL, human_first=True).close()
+    seed_human_first(store)
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = session_screen(app)
+        screen = await open_only_session(pilot)
         app.round_timers[screen.session.id] = round_timer.RoundTimer.start(10)
         await pilot.press("escape", "s")
         await fill(pilot, "#temperatures", "0.3, 0.9")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.pilot import Pilot
+
 from brainstorm.config import Settings
 from brainstorm.models import GenerationFailed, IdeaDrafted, PromptSent
 from brainstorm.store import SessionStore, read_events
@@ -45,12 +47,19 @@ async def wait_for_redraw_of(screen: SessionScreen, chunks: int) -> None:
         await asyncio.wait_for(screen.stream_redrawn.wait(), timeout=5)
 
 
-async def send(pilot: object, prompt: str) -> None:
-    from textual.pilot import Pilot
-
-    assert isinstance(pilot, Pilot)
+async def send(pilot: Pilot[object], prompt: str) -> None:
     await fill(pilot, "#prompt", prompt)
     await pilot.press("enter")
+
+
+async def stream_until_held(pilot: Pilot[object], ollama: FakeOllama, chunks: int) -> SessionScreen:
+    """Open the first session and send a prompt; return once the fake has parked the reply
+    after `chunks` chunks and the screen has drawn them."""
+    screen = await open_first_session(pilot)
+    await send(pilot, "go")
+    assert await ollama.wait_for_held_async()
+    await wait_for_redraw_of(screen, chunks)
+    return screen
 
 
 async def test_cards_appear_live_as_ideas_complete(
@@ -62,10 +71,7 @@ async def test_cards_appear_live_as_ideas_complete(
     ollama.hold(after=held_after)
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_first_session(pilot)
-        await send(pilot, "go")
-        assert await ollama.wait_for_held_async()
-        await wait_for_redraw_of(screen, held_after)
+        screen = await stream_until_held(pilot, ollama, held_after)
         await pilot.pause()
 
         text = screen_text(app)
@@ -120,10 +126,7 @@ async def test_escape_stops_the_request_and_keeps_the_partial_draft(
     session_id = seed_session(store)
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_first_session(pilot)
-        await send(pilot, "go")
-        assert await ollama.wait_for_held_async()
-        await wait_for_redraw_of(screen, held_after)
+        screen = await stream_until_held(pilot, ollama, held_after)
         assert screen.generating
         assert "esc Stop" in screen_text(app)
 
@@ -155,10 +158,7 @@ async def test_quitting_mid_stream_stores_the_partial_first(
     session_id = seed_session(store)
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = await open_first_session(pilot)
-        await send(pilot, "go")
-        assert await ollama.wait_for_held_async()
-        await wait_for_redraw_of(screen, held_after)
+        await stream_until_held(pilot, ollama, held_after)
         await pilot.press("ctrl+q")
     assert await ollama.wait_for_disconnect_async()
     events, _ = read_events(store.path_for(session_id))
@@ -202,10 +202,7 @@ async def test_model_text_is_shown_literally(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "[b]Topic[/b] \\x1b[2J" in screen_text(app)  # the session list
-        screen = await open_first_session(pilot)
-        await send(pilot, "go")
-        assert await ollama.wait_for_held_async()
-        await wait_for_redraw_of(screen, every_text_chunk)
+        screen = await stream_until_held(pilot, ollama, every_text_chunk)
         await pilot.pause()
         assert "[on blue]end[/]" in screen_text(app)  # while it streams, too
         ollama.release()
