@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from brainstorm.fileio import fsync_dir
 from brainstorm.models import (
     EVENT_ADAPTER,
     Event,
@@ -259,7 +260,7 @@ class SessionStore:
                 human_first=human_first,
             )
         )
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         return writer
 
     def open_writer(self, ref: str) -> SessionWriter:
@@ -269,14 +270,6 @@ class SessionStore:
 def _broken_summary(session_id: str, problem: str) -> SessionSummary:
     epoch = datetime.fromtimestamp(0).astimezone()
     return SessionSummary(session_id, "(unreadable)", epoch, epoch, {}, [], [problem])
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class SessionWriter:
