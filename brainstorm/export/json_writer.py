@@ -1,0 +1,102 @@
+"""The JSON writer: the same content as the markdown export, as data. Strings are verbatim
+(JSON escaping covers them; C1 controls and line separators are ``\\u``-escaped too)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from brainstorm.export.selection import (
+    EXPORT_VERSION,
+    ExportedIdea,
+    ExportOptions,
+    Selection,
+    iso,
+    select,
+)
+from brainstorm.metrics import word_diff
+from brainstorm.models import Session
+
+__all__ = ["export_data", "export_json", "json_data", "json_document"]
+
+
+def _idea_data(item: ExportedIdea, history: bool) -> dict[str, Any]:
+    idea = item.idea
+    data: dict[str, Any] = {
+        "id": idea.id,
+        "title": idea.title,
+        "text": idea.text,
+        "status": idea.status.value,
+        "author": idea.author.value,
+        "badge": item.kind,
+        "badge_label": item.badge,
+        "incomplete": idea.incomplete,
+        "model": idea.model,
+        "backend": idea.backend,
+        "technique": idea.technique,
+        "created_at": iso(idea.created_at),
+        "revisions": idea.revision_count,
+        "metrics": item.metrics.model_dump(mode="json"),
+    }
+    if history:
+        data["history"] = {
+            "original": idea.original,
+            "original_title": idea.original_title,
+            "revisions": [{"text": r.text, "at": iso(r.at)} for r in idea.revisions],
+            "status_changes": [
+                {"status": c.status.value, "at": iso(c.at)} for c in idea.status_history
+            ],
+            "diff": (
+                [{"op": tag, "text": text} for tag, text in word_diff(idea.original, idea.text)]
+                if idea.original is not None
+                else None
+            ),
+        }
+    return data
+
+
+def json_data(selection: Selection) -> dict[str, Any]:
+    """The selection as plain data (what the JSON document holds)."""
+    c = selection
+    s = c.session
+    return {
+        "format": "brainstorm-export",
+        "version": EXPORT_VERSION,
+        "session": {
+            "id": s.id,
+            "topic": s.topic,
+            "techniques": c.techniques,
+            "models": c.models,
+            "backends": c.backends,
+            "human_first": s.human_first,
+            "created_at": iso(s.created_at),
+            "updated_at": iso(s.updated_at),
+        },
+        "exported_at": iso(c.exported_at),
+        "included": c.included,
+        "counts": c.counts,
+        "left_out": c.left_out,
+        "revision": c.figures.model_dump(mode="json"),
+        "ideas": [_idea_data(item, c.options.history) for item in c.ideas],
+    }
+
+
+# JSON leaves DEL, C1 controls and the Unicode line separators raw; escape them so the output
+# cannot drive a terminal it is printed to (and stays valid JSON and JavaScript).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def json_document(selection: Selection) -> str:
+    """The selection as a JSON document (indented, ending in a newline)."""
+    text = json.dumps(json_data(selection), ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def export_data(session: Session, options: ExportOptions | None = None) -> dict[str, Any]:
+    """The export of ``session`` as plain data (what the JSON format writes)."""
+    return json_data(select(session, options or ExportOptions()))
+
+
+def export_json(session: Session, options: ExportOptions | None = None) -> str:
+    return json_document(select(session, options or ExportOptions()))
