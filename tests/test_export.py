@@ -186,7 +186,7 @@ def hostile_session(text: str, title: str | None = None, topic: str = TOPIC) -> 
 
 OPTIONS: dict[str, ExportOptions] = {
     "default": ExportOptions(exported_at=EXPORTED),
-    "accepted_only": ExportOptions.accepted_only(exported_at=EXPORTED),
+    "accepted_only": ExportOptions(include_drafts=False, exported_at=EXPORTED),
     "rejected_history": ExportOptions(include_rejected=True, history=True, exported_at=EXPORTED),
 }
 

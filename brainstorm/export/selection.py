@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from brainstorm.metrics import IdeaMetrics, SessionMetrics, aggregate, session_idea_metrics
 from brainstorm.models import Author, Idea, Session, Status
@@ -56,11 +56,6 @@ class ExportOptions:
     history: bool = False
     #: The export time written into the document (fixed in tests); default: now.
     exported_at: datetime | None = None
-
-    @classmethod
-    def accepted_only(cls, **changes: Any) -> ExportOptions:
-        """`--accepted-only`: no draft of any kind, no rejected idea."""
-        return cls(include_drafts=False, include_rejected=False, **changes)
 
 
 # --- badges -----------------------------------------------------------------------------------
