@@ -718,6 +718,16 @@ def test_write_creates_and_never_overwrites_without_force(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
 
 
+def test_the_exists_error_carries_the_path_and_names_no_front_ends_flag(tmp_path: Path) -> None:
+    """The CLI words the hint with its flag; the app reads the same error and has no flags."""
+    target = tmp_path / "notes.md"
+    target.write_text("mine\n")
+    with pytest.raises(ExportExists) as caught:
+        write_export(target, "ours\n")
+    assert caught.value.path == target
+    assert str(caught.value) == f"{target} already exists"
+
+
 @pytest.mark.parametrize("force", [False, True])
 def test_a_failure_mid_write_leaves_the_old_file_and_no_temp_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, force: bool

@@ -27,7 +27,7 @@ class ExportExists(ExportError):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        super().__init__(f"{path} already exists (use --force to replace it)")
+        super().__init__(f"{path} already exists")
 
 
 def write_export(path: Path, text: str, *, force: bool = False) -> Path:
