@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from textual.containers import Vertical
 
-from brainstorm.ensemble import Source
 from brainstorm.ideation import IdeaStreamSplitter
+from brainstorm.sources import Source
 from brainstorm.tui.widgets.idea_card import LiveCard
 
 # Redraw a streaming reply at most this often: tokens can arrive far faster than a terminal
@@ -114,9 +114,14 @@ class LiveReplies:
         """Show what arrived since the last redraw: the status line to show after it, or
         None when nothing arrived."""
         dirty = [s for s in self.streams.values() if s.dirty]
-        if not dirty:
-            return None
         stats = self.stats
+        # A source that finished between two redraws took its dirty flag with it (its stored
+        # cards replace its live ones): the chunk count still has to be brought up to date.
+        shown = stats.last_chunk is None or (
+            stats.last_redraw is not None and stats.last_redraw >= stats.last_chunk
+        )
+        if not dirty and shown:
+            return None
         if self.hidden:
             for stream in dirty:
                 stream.dirty = False
