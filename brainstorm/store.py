@@ -388,13 +388,3 @@ def _release_lock(fd: int) -> None:
         os.ftruncate(fd, 0)
     fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
-
-
-def locked_by(store: SessionStore, session_id: str) -> int | None:
-    """The pid holding a session's writer lock (-1 when unknown), or None when it is free."""
-    try:
-        fd = _acquire_lock(store.path_for(session_id).with_suffix(LOCK_SUFFIX), session_id)
-    except SessionLocked as locked:
-        return locked.pid or -1
-    _release_lock(fd)
-    return None
