@@ -116,7 +116,7 @@ async def run_core(fake: FakeOllama, sessions: Path, count: int, concurrency: in
     options = BatchOptions(model=MODEL, default_technique="open")
     try:
         with plan_batch(SessionStore(sessions), batch, options) as plan:
-            plan.create_sessions()
+            plan.create_sessions(backend)
             started = time.perf_counter()
             report = await run_batch(plan, backend, concurrency=concurrency)
             elapsed = time.perf_counter() - started

@@ -40,11 +40,18 @@ def options_label(options: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def model_label(model: str, options: Mapping[str, Any]) -> str:
+    """A model and the options that set it apart in an ensemble: "llama3.2 @ t=0.9",
+    "ollama:qwen3 @ t=0.3, seed 7", or just the model. The one place these words are made:
+    ensemble sources, live cards, batch keys and stored ideas all use it."""
+    options_text = options_label(options)
+    return f"{model} @ {options_text}" if options_text else model
+
+
 def source_label(idea: Idea) -> str:
     """Who wrote an idea, as cards and `show` say it: "you" for a person's idea, else the
     backend and model plus the options that set it apart in an ensemble, e.g.
     "ollama:llama3.2 @ t=0.9" or "ollama:qwen3 @ t=0.3, seed 7"."""
     if idea.author is Author.HUMAN:
         return "you"
-    options = options_label(idea.options)
-    return f"{idea.source} @ {options}" if options else idea.source
+    return model_label(idea.source, idea.options)

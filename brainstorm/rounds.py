@@ -63,7 +63,7 @@ class RevealError(StoreError):
 
 def drafts_hidden(session: Session) -> bool:
     """Whether model ideas asked for now must be stored hidden (pass it as
-    `PromptSpec(hidden=...)`): a human-first session not revealed yet."""
+    `AskRequest.hidden`): a human-first session not revealed yet."""
     return session.human_first and not session.revealed
 
 

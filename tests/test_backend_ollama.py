@@ -24,6 +24,7 @@ from brainstorm.llm.base import (
     PullProgress,
     ServerError,
     StreamInterrupted,
+    is_setup_error,
 )
 from brainstorm.llm.ollama import START_HINT, OllamaBackend, resolve_host
 from tests.fakes import BUSY_MESSAGE, FakeOllama
@@ -227,7 +228,7 @@ async def test_server_not_running(dead_ollama_url: str) -> None:
                 await attempt
             assert caught.value.message == f"Cannot reach Ollama at {dead_ollama_url}."
             assert caught.value.hint == START_HINT
-            assert caught.value.exit_code == 3
+            assert is_setup_error(caught.value)
             assert_person_readable(caught.value)
 
 

@@ -773,13 +773,13 @@ async def test_run_batch_reports_progress_and_shares_one_writer_per_session(
     recorder = Recorder()
     backend = OllamaBackend(fake_ollama.url)
     with plan_batch(store, batch, BatchOptions(model="llama3.2", default_technique="open")) as plan:
-        plan.create_sessions()
+        plan.create_sessions(backend)
         report = await run_batch(plan, backend, concurrency=2, progress=recorder)
         writer = plan.targets[None].writer
         assert writer is not None
         ideas = sorted(writer.session.ideas)
     await backend.aclose()
-    assert report.count("completed") == 6 and report.interrupted_by is None
+    assert report.count("completed") == 6 and not report.stopped
     assert recorder.calls[0] == ("batch", 6)
     starts = [c[1] for c in recorder.calls if c[0] == "start"]
     assert starts == [1, 2, 3, 4, 5, 6]  # started in file order

@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
+from brainstorm.ask import AskRequest, resolve_sources
 from brainstorm.config import Settings
-from brainstorm.generate import PromptSpec, generate
+from brainstorm.generate import generate
 from brainstorm.llm import (
     EMBEDDED_MODEL,
     EMBEDDED_QUALITY_NOTICE,
@@ -36,6 +37,7 @@ from brainstorm.llm.base import (
     Message,
 )
 from brainstorm.models import GenerationFailed, IdeaDrafted
+from brainstorm.sources import Source
 from brainstorm.store import SessionStore, read_events
 
 pytestmark = pytest.mark.skipif(
@@ -162,10 +164,11 @@ async def test_cancel_mid_generation_stops_promptly_and_keeps_the_partial(
     backend = EmbeddedBackend()
     deltas: list[str] = []
     cancelled_at: list[float] = []
-    spec = PromptSpec(
+    spec = AskRequest(
         prompt="a long essay",
-        messages=[Message("user", "Write a long, detailed essay about school gardens.")],
-        model="llama3.2",  # what the settings asked for; the embedded model writes it
+        messages=(Message("user", "Write a long, detailed essay about school gardens."),),
+        # What the settings asked for; the embedded model writes it.
+        sources=resolve_sources(backend, [Source("llama3.2")]),
         options={"num_predict": 400, "seed": 5},
     )
     with store.create("school gardens") as writer:

@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 
 from brainstorm import review
+from brainstorm.ask import AskRequest
+from brainstorm.cli.common import ensemble_exit_code as exit_code
 from brainstorm.duplicates import Similarity, session_duplicates
-from brainstorm.ensemble import (
-    Source,
-    ensemble_sources,
-    exit_code,
-    parse_floats,
-    parse_ints,
-    parse_names,
-    run_ensemble,
-)
-from brainstorm.generate import PromptSpec, generate
+from brainstorm.ensemble import run_ensemble
+from brainstorm.generate import generate
 from brainstorm.llm.base import Message
 from brainstorm.llm.ollama import OllamaBackend
 from brainstorm.models import IdeaDrafted, Status
@@ -33,6 +27,7 @@ from brainstorm.rounds import (
     human_first_figures,
     reveal,
 )
+from brainstorm.sources import Source, ensemble_sources, parse_floats, parse_ints, parse_names
 from brainstorm.store import SessionStore, SessionWriter
 from tests.fakes import FakeOllama
 
@@ -222,11 +217,11 @@ def test_bad_lists_are_refused(parse: object, text: str, message: str) -> None:
         parse(text)  # type: ignore[operator]
 
 
-def spec(hidden: bool = False) -> PromptSpec:
-    return PromptSpec(
+def spec(sources: list[Source], hidden: bool = False) -> AskRequest:
+    return AskRequest(
         prompt="ideas",
-        messages=[Message("user", "Ideas for quieter offices?")],
-        model="unused",
+        messages=(Message("user", "Ideas for quieter offices?"),),
+        sources=tuple(sources),
         options={"num_ctx": 2048},
         hidden=hidden,
     )
@@ -249,10 +244,9 @@ async def test_ensemble_runs_concurrently_and_labels_every_draft(
         results = await run_ensemble(
             writer,
             backend,
-            spec(hidden=drafts_hidden(writer.session)),
-            sources,
+            spec(sources, hidden=drafts_hidden(writer.session)),
             on_delta=on_delta,
-            on_done=lambda r: done.append(r.source.label()),
+            on_done=lambda r: done.append(r.label),
         )
     assert fake_ollama.max_in_flight >= 2
     assert [r.source for r in results] == sources and all(r.ok for r in results)
@@ -281,10 +275,10 @@ async def test_one_missing_model_fails_alone(fake_ollama: FakeOllama, store: Ses
     fake_ollama.add_model("llama3.2")
     with store.create("x") as w:
         async with OllamaBackend(fake_ollama.url) as backend:
-            results = await run_ensemble(w, backend, spec(), ensemble_sources(["llama3.2", "gone"]))
+            results = await run_ensemble(w, backend, spec(ensemble_sources(["llama3.2", "gone"])))
         assert [r.ok for r in results] == [True, False]
         assert exit_code(results) == 1
-        failed = results[1].outcome
+        failed = results[1]
         assert failed.error is not None and "gone" in failed.error.message
         outcomes = {p.model: p.outcome for p in w.session.prompts.values()}
         assert outcomes == {"llama3.2": "completed", "gone": "failed"}
@@ -295,7 +289,7 @@ async def test_nothing_can_run_when_the_server_is_down(
 ) -> None:
     with store.create("x") as w:
         async with OllamaBackend(dead_ollama_url) as backend:
-            results = await run_ensemble(w, backend, spec(), ensemble_sources(["a", "b"], [0.5]))
+            results = await run_ensemble(w, backend, spec(ensemble_sources(["a", "b"], [0.5])))
         assert exit_code(results) == 3 and not any(r.ok for r in results)
 
 
@@ -305,7 +299,7 @@ async def test_single_source_is_plain_generate(
     fake_ollama.add_model("llama3.2")
     with store.create("x") as w:
         async with OllamaBackend(fake_ollama.url) as backend:
-            (result,) = await run_ensemble(w, backend, spec(), [Source("llama3.2")])
-            plain = await generate(w, backend, PromptSpec("p", spec().messages, "llama3.2"))
-        assert len(result.outcome.ideas) == len(plain.ideas) == 3
+            (result,) = await run_ensemble(w, backend, spec([Source("llama3.2")]))
+            plain = await generate(w, backend, spec([Source("llama3.2")]))
+        assert len(result.ideas) == len(plain.ideas) == 3
         assert "temperature" not in fake_ollama.requests_to("/api/chat")[0].options

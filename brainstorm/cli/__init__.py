@@ -86,9 +86,18 @@ def _open_app(ctx: typer.Context) -> None:
         run_app(state.settings)
 
 
-from brainstorm.cli import batch_cmd, export_cmd, models_cmd, review_cmds, session_cmds, stats_cmds  # noqa: E402
+from brainstorm.cli import (  # noqa: E402
+    ask_cmd,
+    batch_cmd,
+    export_cmd,
+    models_cmd,
+    review_cmds,
+    session_cmds,
+    stats_cmds,
+)
 
 session_cmds.register(app)
+ask_cmd.register(app)
 review_cmds.register(app)
 models_cmd.register(app)
 stats_cmds.register(app)

@@ -4,28 +4,22 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from brainstorm.batch import (
     FORMATS,
     BatchError,
     BatchOptions,
     BatchPlan,
-    BatchProgress,
     BatchReport,
-    PlannedPrompt,
-    PromptResult,
     as_format,
     load_batch,
     plan_batch,
     run_batch,
 )
+from brainstorm.cli.batch_progress import BatchReporter
 from brainstorm.cli.common import (
     EXIT_BACKEND,
     EXIT_OK,
@@ -37,25 +31,24 @@ from brainstorm.cli.common import (
     error,
     fail_on_user_errors,
     get_state,
+    parse_ensemble,
     parse_options,
-    parse_sources,
     run_async,
     selected_backend,
-    stderr,
     warn,
 )
+from brainstorm.cli.signals import EXIT_INTERRUPTED, StopOnSignals
 from brainstorm.config import Settings
-from brainstorm.ensemble import parse_floats, parse_ints, parse_names
+from brainstorm.generate import Stop
 from brainstorm.ideation import get_technique
 from brainstorm.llm.base import Backend, BackendError, BackendUnavailable
 from brainstorm.store import SessionLocked, validate_session_name
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    pass
 
 EXIT_SOME_FAILED = 4
-EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}
 
 HELP = """Run many prompts from FILE, several at a time; every reply is stored as DRAFT ideas.
 
@@ -155,8 +148,9 @@ def batch(
     with fail_on_user_errors():
         state = get_state(ctx)
         settings = state.settings
-        # Checks the lists (a bad one is a usage error) and the size of the ensemble.
-        parse_sources(models, temperatures, seeds, default_model=model or settings.model)
+        ensemble = parse_ensemble(
+            models, temperatures, seeds, default_model=model or settings.model
+        )
         if technique is not None:
             technique = get_technique(technique).name
         if session is not None:
@@ -170,9 +164,7 @@ def batch(
             options=options,
             structured=structured,
             resume=resume,
-            models=tuple(parse_names(models)) if models is not None else (),
-            temperatures=tuple(parse_floats(temperatures)) if temperatures is not None else (),
-            seeds=tuple(parse_ints(seeds)) if seeds is not None else (),
+            ensemble=ensemble,
         )
         try:
             batch_file = load_batch(file, file_format)
@@ -189,39 +181,42 @@ def batch(
         with plan:
             for message in plan.warnings:
                 warn(message)
-            reporter = _Reporter(plan, concurrency=concurrency, as_json=as_json)
+            reporter = BatchReporter(plan, concurrency=concurrency, as_json=as_json)
             try:
-                report = run_async(_run(plan, settings, concurrency, reporter))
+                report, interrupted_by = run_async(_run(plan, settings, concurrency, reporter))
             finally:
                 reporter.stop()
-        reporter.summary(report)
-    raise typer.Exit(_exit_code(report))
+        reporter.summary(report, interrupted_by)
+    raise typer.Exit(_exit_code(report, interrupted_by))
 
 
 async def _run(
-    plan: BatchPlan, settings: Settings, concurrency: int, reporter: _Reporter
-) -> BatchReport:
+    plan: BatchPlan, settings: Settings, concurrency: int, reporter: BatchReporter
+) -> tuple[BatchReport, str | None]:
     if not plan.to_run:  # all completed already (--resume): no need for a model at all
-        return await run_batch(plan, None, concurrency=concurrency, progress=reporter)
+        return await run_batch(plan, None, concurrency=concurrency, progress=reporter), None
     from brainstorm.llm import resolve_model
 
     async with selected_backend(settings) as selection:
         backend = selection.backend
         await _check_server(backend)
-        plan.create_sessions()
+        plan.create_sessions(backend)
         model = resolve_model(backend, plan.options.model)
         what = dataclasses.replace(selection, model=model).describe()
         reporter.backend = f"{what} at {backend.location}"
-        sources = list(dict.fromkeys(p.source for p in plan.prompts if p.source))
-        if sources:  # the default model is not what runs: say what does
-            shown = ", ".join(sources[:4]) + ", …" * (len(sources) > 4)
+        members = list(dict.fromkeys(p.member for p in plan.prompts if p.member))
+        if members:  # the default model is not what runs: say what does
+            shown = ", ".join(members[:4]) + ", …" * (len(members) > 4)
             reporter.backend = (
-                f"{backend.name} at {backend.location} · ensemble of {len(sources)}"
+                f"{backend.name} at {backend.location} · ensemble of {len(members)}"
                 f" ({visible(shown)})"
             )
-        return await run_batch(
-            plan, backend, concurrency=concurrency, progress=reporter, handle_signals=True
-        )
+        stop = Stop()
+        with StopOnSignals(stop, announce=reporter.interrupted) as signals:
+            report = await run_batch(
+                plan, backend, concurrency=concurrency, progress=reporter, stop=stop
+            )
+        return report, signals.received
 
 
 async def _check_server(backend: Backend) -> None:
@@ -235,198 +230,11 @@ async def _check_server(backend: Backend) -> None:
         return
 
 
-def _exit_code(report: BatchReport) -> int:
-    if report.interrupted_by:
-        return EXIT_INTERRUPTED.get(report.interrupted_by, 130)
+def _exit_code(report: BatchReport, interrupted_by: str | None) -> int:
+    if interrupted_by:
+        return EXIT_INTERRUPTED.get(interrupted_by, 130)
     if report.nothing_could_run:
         return EXIT_BACKEND
     if report.count("failed") or report.count("cancelled"):
         return EXIT_SOME_FAILED
     return EXIT_OK
-
-
-def _short(text: str, width: int = 60) -> str:
-    one_line = " ".join(visible(text).split())
-    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
-
-
-def _where(prompt: PlannedPrompt) -> str:
-    """`line 3`, or `line 3 [llama3.2 @ t=0.9]` for a member of an ensemble."""
-    return f"{prompt.where} [{visible(prompt.source)}]" if prompt.source else prompt.where
-
-
-def _asked(prompt: PlannedPrompt) -> str:
-    return prompt.entry.prompt or prompt.entry.topic or ""
-
-
-def _ideas(ids: list[int]) -> str:
-    if not ids:
-        return "no ideas"
-    span = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]}–#{ids[-1]}"
-    return f"{len(ids)} draft idea{'s' * (len(ids) != 1)} ({span})"
-
-
-class _Reporter(BatchProgress):
-    """Progress on stderr (a Rich bar on a terminal, plain lines otherwise) and, with
-    --json, one JSON object per finished prompt on stdout."""
-
-    def __init__(self, plan: BatchPlan, *, concurrency: int, as_json: bool) -> None:
-        self.plan = plan
-        self.concurrency = concurrency
-        self.as_json = as_json
-        self.backend = ""
-        self.done = 0
-        self.failed = 0
-        self.total = 0
-        self.progress: Progress | None = None
-        self.task: TaskID | None = None
-
-    # -- BatchProgress
-
-    def batch_started(self, plan: BatchPlan) -> None:
-        self.total = len(plan.to_run)
-        sessions = ", ".join(plan.session_ids) or "(none)"
-        skipped = len(plan.skipped)
-        head = Text(f"batch {visible(plan.batch.source)}: {self.total} prompt(s)", style="bold")
-        if skipped:
-            head.append(f", {skipped} already completed (skipped)", style="bold")
-        details = [f"session {sessions}"]
-        if self.total:
-            details += [self.backend, f"concurrency {self.concurrency}"]
-        head.append(" → " + " · ".join(details), style="dim")
-        stderr.print(head)
-        if self.total and stderr.is_terminal:
-            self._start_bar()
-
-    def prompt_started(self, prompt: PlannedPrompt) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.update(
-                self.task,
-                description=f"{_where(prompt)}: {_short(_asked(prompt), 40)}",
-            )
-
-    def prompt_finished(self, result: PromptResult) -> None:
-        self.done += 1
-        if result.status != "completed":
-            self.failed += 1
-        if self.as_json:
-            self._json(result.as_json())
-        line = self._line(result)
-        if self.progress is not None and self.task is not None:
-            if result.status != "completed":
-                self.progress.console.print(line)
-            self.progress.update(
-                self.task, completed=self.done, ok=self.done - self.failed, bad=self.failed
-            )
-        else:
-            stderr.print(line)
-
-    def interrupted(self, signal_name: str) -> None:
-        message = Text(
-            f"{signal_name}: cancelling the prompts in flight (their partial text is kept)…",
-            style="yellow",
-        )
-        if self.progress is not None:
-            self.progress.console.print(message)
-        else:
-            stderr.print(message)
-
-    # -- display
-
-    def _start_bar(self) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.progress = Progress(
-            SpinnerColumn(),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("[green]✓ {task.fields[ok]}[/] [red]✗ {task.fields[bad]}[/]"),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}", markup=False),
-            console=stderr,
-            transient=False,
-            # --json lines belong on stdout, not in the bar's console on stderr.
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
-        self.task = self.progress.add_task("", total=self.total, ok=0, bad=0)
-        self.progress.start()
-
-    def stop(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
-
-    def _line(self, result: PromptResult) -> Text:
-        width = len(str(self.total))
-        prompt = result.prompt
-        line = Text(f"[{self.done:>{width}}/{self.total}] ")
-        if result.status == "completed":
-            line.append("done     ", style="green")
-            detail = _ideas(result.idea_ids)
-        elif result.status == "cancelled":
-            line.append("CANCELLED", style="yellow")
-            detail = "cancelled" + f", partial text kept: {_ideas(result.idea_ids)}" * bool(
-                result.idea_ids
-            )
-        else:
-            line.append("FAILED   ", style="bold red")
-            detail = visible(result.error or "failed")
-        line.append(f" {_where(prompt)} → {result.session_id}: {detail}  ")
-        line.append(_short(_asked(prompt)), style="dim")
-        return line
-
-    def _json(self, data: dict[str, Any]) -> None:
-        line = json.dumps(data, ensure_ascii=False)
-        if self.progress is not None and sys.stdout.isatty():
-            # Both on the screen: print above the bar rather than through it.
-            self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
-            return
-        try:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (`| head`): keep running and storing, stop printing.
-            self.as_json = False
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-
-    def summary(self, report: BatchReport) -> None:
-        completed, failed = report.count("completed"), report.count("failed")
-        cancelled = report.count("cancelled")
-        parts = [f"{completed} completed"]
-        if failed:
-            parts.append(f"{failed} failed")
-        if cancelled:
-            parts.append(f"{cancelled} cancelled")
-        if report.not_started:
-            parts.append(f"{report.not_started} not started")
-        if report.skipped:
-            parts.append(f"{report.skipped} skipped (already completed)")
-        line = Text(f"{', '.join(parts)} in {report.elapsed:.2f} s.", style="bold")
-        stderr.print(line)
-        if report.interrupted_by or failed or cancelled or report.not_started:
-            stderr.print(
-                Text(
-                    "Run the same command with --resume to run only what has not completed.",
-                    style="dim",
-                )
-            )
-        hints = dict.fromkeys(r.hint for r in report.results if r.status == "failed" and r.hint)
-        for hint in list(hints)[:3]:
-            stderr.print(Text(visible(hint or ""), style="dim"))
-        for session_id in self.plan.session_ids:
-            stderr.print(
-                Text(
-                    f"Review the drafts: brainstorm show {session_id} (or open the app).",
-                    style="dim",
-                )
-            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +17,7 @@ from rich.text import Text
 
 from brainstorm.config import ConfigError, Settings, load_settings
 from brainstorm.ideation import TechniqueError
-from brainstorm.llm.base import BackendError
+from brainstorm.llm.base import BackendError, is_setup_error
 from brainstorm.metrics import idea_metrics
 from brainstorm.models import Author, Idea, Session, Status
 from brainstorm.presentation import source_label, status_label
@@ -26,8 +26,9 @@ from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport, Similarity
-    from brainstorm.ensemble import Source
+    from brainstorm.generate import GenerationOutcome
     from brainstorm.llm import BackendSelection
+    from brainstorm.sources import Ensemble
 
 T = TypeVar("T")
 
@@ -36,6 +37,24 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BACKEND = 3
+
+
+def exit_code_for(problem: BackendError) -> int:
+    """3 when nothing can run until the set-up is fixed (server down, model not pulled),
+    else 1."""
+    return EXIT_BACKEND if is_setup_error(problem) else EXIT_USER_ERROR
+
+
+def ensemble_exit_code(outcomes: Sequence[GenerationOutcome]) -> int:
+    """0 when every source answered; 3 when none could run because the server or the models
+    were not there (every failure is of that kind); 1 when any other source failed."""
+    errors = [outcome.error for outcome in outcomes if outcome.error is not None]
+    if not errors:
+        return EXIT_OK
+    if len(errors) == len(outcomes) and all(is_setup_error(e) for e in errors):
+        return EXIT_BACKEND
+    return EXIT_USER_ERROR
+
 
 # Arguments and options several commands take, declared once.
 SessionArg = Annotated[str, typer.Argument(help="Session id (or a unique prefix).")]
@@ -128,7 +147,7 @@ def fail_on_user_errors() -> Iterator[None]:
     try:
         yield
     except BackendError as problem:
-        error(problem.message, problem.hint, problem.exit_code)
+        error(problem.message, problem.hint, exit_code_for(problem))
     except (StoreError, ConfigError, TechniqueError) as problem:
         error(str(problem))
 
@@ -168,16 +187,16 @@ def parse_options(pairs: list[str] | None) -> dict[str, Any]:
     return options
 
 
-def parse_sources(
+def parse_ensemble(
     models: str | None,
     temperatures: str | None,
     seeds: str | None,
     *,
     default_model: str,
-) -> list[Source]:
-    """The ensemble that --models / --temperatures / --seeds ask for (one source without
-    them). Bad lists are usage errors (exit 2), naming the option."""
-    from brainstorm.ensemble import ensemble_sources, parse_floats, parse_ints, parse_names
+) -> Ensemble:
+    """The ensemble that --models / --temperatures / --seeds ask for (``default_model`` alone
+    without them). Bad lists are usage errors (exit 2), naming the option."""
+    from brainstorm.sources import Ensemble, parse_floats, parse_ints, parse_names
 
     try:
         names = parse_names(models) if models is not None else [default_model]
@@ -191,10 +210,12 @@ def parse_sources(
         seed_list = parse_ints(seeds) if seeds is not None else []
     except ValueError as problem:
         raise typer.BadParameter(str(problem), param_hint="--seeds") from None
+    ensemble = Ensemble(tuple(names), tuple(temps), tuple(seed_list))
     try:
-        return ensemble_sources(names, temps, seed_list)
+        ensemble.sources()  # checks the number of combinations
     except ValueError as problem:
         raise typer.BadParameter(str(problem), param_hint="--models") from None
+    return ensemble
 
 
 def print_json(data: Any) -> None:

@@ -10,44 +10,28 @@ from rich.table import Table
 from rich.text import Text
 
 from brainstorm.cli.common import (
-    EXIT_BACKEND,
     JsonFlag,
-    ModelOptions,
-    ModelsOption,
-    SeedsOption,
     SessionArg,
-    StructuredFlag,
-    TemperaturesOption,
     duplicate_report,
-    error,
     fail_on_user_errors,
     get_state,
     idea_json,
-    parse_options,
-    parse_sources,
     print_json,
     render_idea,
-    run_async,
-    selected_backend,
     session_json,
     stderr,
     stdout,
     warn,
 )
-from brainstorm.ensemble import EnsembleResult, Source, resolve_sources, run_ensemble
-from brainstorm.ensemble import exit_code as ensemble_exit_code
-from brainstorm.generate import PromptSpec
-from brainstorm.ideation import IDEAS_SCHEMA, build_messages, get_technique, load_techniques
-from brainstorm.store import SessionWriter
+from brainstorm.ideation import get_technique, load_techniques
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
-    from brainstorm.config import Settings
+    pass
 
 
 def register(app: typer.Typer) -> None:
     app.command("new")(new)
-    app.command("ask")(ask)
     app.command("list")(list_sessions)
     app.command("show")(show)
     app.command("techniques")(techniques)
@@ -122,177 +106,6 @@ def reveal(
             style="dim",
         )
     )
-
-
-def ask(
-    ctx: typer.Context,
-    session: SessionArg,
-    prompt: Annotated[
-        str, typer.Argument(help="What to ask for, on top of the session topic.")
-    ] = "",
-    technique: Annotated[
-        str | None, typer.Option("--technique", "-t", help="Technique (default: the session's).")
-    ] = None,
-    option: ModelOptions = None,
-    models: ModelsOption = None,
-    temperatures: TemperaturesOption = None,
-    seeds: SeedsOption = None,
-    structured: StructuredFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Ask the model for ideas; each is stored and printed as a DRAFT.
-
-    With --models / --temperatures / --seeds the prompt goes to every combination at once
-    (an ensemble); each idea says which source wrote it."""
-    from brainstorm.rounds import drafts_hidden
-
-    options = parse_options(option)
-    with fail_on_user_errors():
-        state = get_state(ctx)
-        sources = parse_sources(models, temperatures, seeds, default_model=state.settings.model)
-        with state.store.open_writer(session) as writer:
-            for message in writer.warnings:
-                warn(message)
-            technique_obj = get_technique(
-                technique or writer.session.technique or state.settings.technique
-            )
-            spec = PromptSpec(
-                prompt=prompt,
-                messages=build_messages(
-                    technique_obj, writer.session.topic, prompt, structured=structured
-                ),
-                model=sources[0].model,
-                technique=technique_obj.name,
-                options=options,
-                schema=IDEAS_SCHEMA if structured else None,
-                hidden=drafts_hidden(writer.session),
-            )
-            results = run_async(_ask(writer, spec, sources, state.settings, quiet=as_json))
-        _report(results, writer, as_json)
-
-
-async def _ask(
-    writer: SessionWriter,
-    spec: PromptSpec,
-    sources: list[Source],
-    settings: Settings,
-    *,
-    quiet: bool,
-) -> list[EnsembleResult]:
-    async with selected_backend(settings) as selection:
-        backend = selection.backend
-        resolved = resolve_sources(backend, sources)
-        if len(resolved) < len(sources):
-            warn(
-                f"the {backend.name} backend runs one model only ({resolved[0].model}):"
-                f" {len(resolved)} of the {len(sources)} sources asked for are different"
-            )
-        if not quiet:
-            if len(resolved) == 1:
-                what = selection.describe()
-            else:
-                labels = ", ".join(source.label(spec.options) for source in resolved)
-                what = f"{len(resolved)} sources at once ({labels}) on {backend.name}"
-            stderr.print(Text(f"asking {what} at {backend.location}…", style="dim"))
-        if stderr.is_terminal and not quiet:
-            with stderr.status("generating…"):
-                return await run_ensemble(writer, backend, spec, resolved)
-        return await run_ensemble(writer, backend, spec, resolved)
-
-
-def _report(results: list[EnsembleResult], writer: SessionWriter, as_json: bool) -> None:
-    single = len(results) == 1
-    every = [idea for r in results for idea in r.outcome.ideas]
-    shown = [idea for idea in every if not idea.hidden]
-    hidden = len(every) - len(shown)
-    failed = [r for r in results if r.outcome.error is not None]
-    if as_json:
-        first = results[0].outcome
-        status = "ok" if not failed else "failed" if len(failed) == len(results) else "partial"
-        print_json(
-            {
-                "session": writer.session_id,
-                "prompt_id": first.prompt_id if single else None,
-                "status": status,
-                "error": first.error.message if single and first.error else None,
-                "ideas": [idea_json(idea) for idea in shown],
-                "hidden": hidden,
-                "results": [
-                    {
-                        "source": r.label,
-                        "model": r.source.model,
-                        "temperature": r.source.temperature,
-                        "seed": r.source.seed,
-                        "prompt_id": r.outcome.prompt_id,
-                        "status": "ok" if r.ok else "failed",
-                        "error": r.outcome.error.message if r.outcome.error else None,
-                        "ideas": [idea.id for idea in r.outcome.ideas],
-                    }
-                    for r in results
-                ],
-            }
-        )
-    else:
-        for r in results:
-            if not single:
-                stdout.print(_source_heading(r))
-            for idea in r.outcome.ideas:
-                if not idea.hidden:
-                    stdout.print(render_idea(idea))
-        if shown:
-            stdout.print(
-                Text(
-                    f"{len(shown)} draft idea(s) saved to {writer.session_id}. Review"
-                    f" them with `brainstorm show {writer.session_id}` or in the app.",
-                    style="dim",
-                )
-            )
-        if hidden:
-            stdout.print(
-                Text(
-                    f"{hidden} model idea(s) saved hidden (human-first round): write your own"
-                    f" with `brainstorm add {writer.session_id} TEXT`, then see the model's with"
-                    f" `brainstorm reveal {writer.session_id}`.",
-                    style="dim",
-                )
-            )
-    if single and failed:
-        problem = failed[0].outcome.error
-        assert problem is not None
-        saved = len(failed[0].outcome.ideas)
-        kept = f" The {saved} partial idea(s) that arrived were saved as incomplete drafts." * (
-            saved > 0
-        )
-        error(problem.message + kept, problem.hint, problem.exit_code)
-    if failed:
-        code = ensemble_exit_code(results)
-        first_error = failed[0].outcome.error
-        assert first_error is not None
-        if code == EXIT_BACKEND:  # the same cause for all: say it once
-            error(first_error.message, first_error.hint, code)
-        for r in failed:
-            assert r.outcome.error is not None
-            warn(f"{r.label}: {r.outcome.error.message}")
-        error(
-            f"{len(failed)} of {len(results)} sources failed (recorded in the session);"
-            " the others' ideas are saved.",
-            first_error.hint,
-            code,
-        )
-
-
-def _source_heading(result: EnsembleResult) -> Text:
-    label = result.label
-    heading = Text(f"── {label}: ", style="bold")
-    outcome = result.outcome
-    count = len(outcome.ideas)
-    if outcome.error is None:
-        heading.append(f"{count} draft idea(s)")
-    else:
-        heading.append("FAILED", style="bold red")
-        if count:
-            heading.append(f" ({count} partial idea(s) kept)")
-    return heading
 
 
 def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:

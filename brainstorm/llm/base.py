@@ -91,8 +91,6 @@ class Embedder(Protocol):
 class BackendError(Exception):
     """A failure worded for a person: one sentence, plus a hint of what to do."""
 
-    exit_code = 1
-
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -105,12 +103,8 @@ class BackendError(Exception):
 class BackendUnavailable(BackendError):
     """The server is not running or cannot be reached."""
 
-    exit_code = 3
-
 
 class ModelNotFound(BackendError):
-    exit_code = 3
-
     def __init__(self, model: str, message: str, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.model = model
@@ -126,3 +120,9 @@ class ServerError(BackendError):
 
 class StreamInterrupted(BackendError):
     """The reply stopped before it was complete (connection cut, read time-out)."""
+
+
+def is_setup_error(error: BackendError) -> bool:
+    """Whether nothing can run until the person fixes the set-up: the server is not there,
+    or the model is not on it (as opposed to one reply that went wrong)."""
+    return isinstance(error, BackendUnavailable | ModelNotFound)

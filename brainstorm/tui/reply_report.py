@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from brainstorm.ensemble import EnsembleResult
 from brainstorm.generate import GenerationOutcome
 from brainstorm.llm.base import BackendError, BackendUnavailable
 from brainstorm.models import Idea
@@ -19,12 +18,16 @@ def all_hidden(ideas: Sequence[Idea]) -> bool:
     return bool(ideas) and all(i.hidden for i in ideas)
 
 
-def stopped_summary(kept: list[int]) -> str:
-    """A reply stopped by the person (``kept``: the ideas its partial text became)."""
-    if kept:
-        refs = ", ".join(f"#{i}" for i in kept)
-        return f"Stopped. What arrived was kept as draft(s) {refs}, marked INCOMPLETE."
-    return "Stopped before any text arrived; nothing was kept."
+def stopped_summary(outcomes: Sequence[GenerationOutcome]) -> str:
+    """Replies stopped by the person: which ideas their partial text became, and which of
+    those is marked incomplete."""
+    kept = [idea for outcome in outcomes for idea in outcome.ideas]
+    if not kept:
+        return "Stopped before any text arrived; nothing was kept."
+    refs = ", ".join(f"#{idea.id}" for idea in kept)
+    incomplete = [f"#{idea.id}" for idea in kept if idea.incomplete]
+    marked = f"; {', '.join(incomplete)} marked INCOMPLETE" if incomplete else ""
+    return f"Stopped. What arrived was kept as draft(s) {refs}{marked}."
 
 
 def reply_summary(outcome: GenerationOutcome, source: str) -> str:
@@ -52,9 +55,9 @@ def error_summary(outcome: GenerationOutcome) -> str:
     return f"{error.message}{kept} {error.hint or ''}".strip()
 
 
-def all_unavailable(results: list[EnsembleResult]) -> BackendUnavailable | None:
+def all_unavailable(results: Sequence[GenerationOutcome]) -> BackendUnavailable | None:
     """The first error when every source failed because the server is not answering."""
-    errors = [r.outcome.error for r in results if r.outcome.error is not None]
+    errors = [r.error for r in results if r.error is not None]
     if len(errors) == len(results) and all(isinstance(e, BackendUnavailable) for e in errors):
         first = errors[0]
         assert isinstance(first, BackendUnavailable)
@@ -62,12 +65,12 @@ def all_unavailable(results: list[EnsembleResult]) -> BackendUnavailable | None:
     return None
 
 
-def ensemble_summary(results: list[EnsembleResult]) -> tuple[str, str]:
+def ensemble_summary(results: Sequence[GenerationOutcome]) -> tuple[str, str]:
     """The end of an ensemble: how many ideas came from how many sources, and which sources
     failed (their partial text is kept like a single reply's). Text (without the review
     keys) and level."""
-    ideas = [idea for r in results for idea in r.outcome.ideas]
-    failed = [r for r in results if r.outcome.error is not None]
+    ideas = [idea for r in results for idea in r.ideas]
+    failed = [r for r in results if r.error is not None]
     answered = len(results) - len(failed)
     count = len(ideas)
     if all_hidden(ideas):
@@ -81,7 +84,7 @@ def ensemble_summary(results: list[EnsembleResult]) -> tuple[str, str]:
             f" {len(results)} sources; each card names its source."
         )
     if failed:
-        reasons = "; ".join(f"{r.label}: {_error_text(r.outcome.error)}" for r in failed)
+        reasons = "; ".join(f"{r.label}: {_error_text(r.error)}" for r in failed)
         summary += f" Failed: {reasons}."
     level = "error" if failed and not answered else "warning" if failed else "info"
     return summary, level

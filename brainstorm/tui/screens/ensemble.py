@@ -1,7 +1,7 @@
 """The ensemble dialog: send each prompt to several models, temperatures and seeds at once.
 
 The person picks models from the server's list and types temperatures and seeds as comma
-lists; every combination is one source (`brainstorm.ensemble.ensemble_sources`, the same
+lists; every combination is one source (`brainstorm.sources.Ensemble`, the same
 rules as ``brainstorm ask --models --temperatures --seeds``). The session screen keeps the
 choice until it is changed.
 """
@@ -19,38 +19,18 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList
 
-from brainstorm.ensemble import Source, ensemble_sources, parse_floats, parse_ints
+from brainstorm.sources import Ensemble, parse_floats, parse_ints
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState, same_model
 
 
-@dataclass(frozen=True)
-class Ensemble:
-    """Where each prompt goes: every model × temperature × seed (empty: the option is left
-    to the model's default)."""
-
-    models: tuple[str, ...]
-    temperatures: tuple[float, ...] = ()
-    seeds: tuple[int, ...] = ()
-
-    def sources(self) -> list[Source]:
-        return ensemble_sources(self.models, self.temperatures, self.seeds)
-
-    def describe(self) -> str:
-        """ "3 sources: llama3.2 @ t=0.3 · llama3.2 @ t=0.9 · qwen3 @ t=0.3" """
-        sources = self.sources()
-        labels = " · ".join(source.label() for source in sources)
-        count = len(sources)
-        return f"{count} source{'s' * (count != 1)}: {labels}"
-
-    def is_single(self, model: str) -> bool:
-        """Just ``model`` with its defaults: the same as no ensemble."""
-        return (
-            len(self.models) == 1
-            and same_model(self.models[0], model)
-            and not self.temperatures
-            and not self.seeds
-        )
+def is_single(ensemble: Ensemble, model: str) -> bool:
+    """Just ``model`` with its defaults: the same as no ensemble."""
+    return (
+        len(ensemble.models) == 1
+        and same_model(ensemble.models[0], model)
+        and not ensemble.varies_options
+    )
 
 
 @dataclass(frozen=True)

@@ -34,21 +34,17 @@ from textual.widgets import Footer, Header, Input, Label
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from brainstorm import review
-from brainstorm.ensemble import EnsembleResult, Source, resolve_sources, run_ensemble
+from brainstorm.ask import AskRequest, build_follow_up, build_request, choose_technique
+from brainstorm.ensemble import run_ensemble
 from brainstorm.export import ExportError, ExportOptions, save_export
-from brainstorm.generate import GenerationOutcome, PromptSpec
-from brainstorm.ideation import (
-    DEFAULT_TECHNIQUE,
-    FOLLOW_UP_TITLES,
-    TechniqueError,
-    build_follow_up_messages,
-    build_messages,
-    get_technique,
-)
+from brainstorm.generate import GenerationOutcome, Stop
+from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError
 from brainstorm.llm.base import Backend, BackendUnavailable, ModelNotFound
 from brainstorm.metrics import session_metrics
 from brainstorm.models import Idea, Session, Status
+from brainstorm.presentation import model_label
 from brainstorm.rounds import drafts_hidden, hidden_count, reveal
+from brainstorm.sources import Ensemble, Source
 from brainstorm.store import SessionLocked, SessionWriter, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState
@@ -64,7 +60,7 @@ from brainstorm.tui.reply_report import (
 from brainstorm.tui.round_timer import RoundTimer
 from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.screens.editor import EditIdeaScreen
-from brainstorm.tui.screens.ensemble import Ensemble, EnsembleChoices, EnsembleScreen
+from brainstorm.tui.screens.ensemble import EnsembleChoices, EnsembleScreen, is_single
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
 from brainstorm.tui.screens.session_commands import session_commands
@@ -116,8 +112,8 @@ class SessionScreen(Screen[None]):
         self._loaded = session
         self.read_only_reason = read_only_reason if writer is None else None
         self.live = LiveReplies()  # the replies of the newest send
-        self._worker: Worker[list[EnsembleResult]] | None = None
-        self._prompts_before: set[str] = set()  # prompt ids recorded before this send
+        self._worker: Worker[list[GenerationOutcome]] | None = None
+        self._stop = Stop()  # esc asks it: the replies in flight end, keeping what arrived
         self._flush_timer: Timer | None = None
         #: Where each prompt goes: None is the session's model alone; else every source of
         #: the ensemble (set with `s`; kept until changed, for as long as this screen lives).
@@ -462,7 +458,7 @@ class SessionScreen(Screen[None]):
     def _ensemble_chosen(self, ensemble: Ensemble | None) -> None:
         if ensemble is None:
             return
-        self.ensemble = None if ensemble.is_single(self.model) else ensemble
+        self.ensemble = None if is_single(ensemble, self.model) else ensemble
         self._show_ensemble()
         if self.ensemble is None:
             self._status(f"Prompts go to {self.model} alone again.")
@@ -580,23 +576,22 @@ class SessionScreen(Screen[None]):
         backend = self._backend_for_generation(list(ensemble.models) if ensemble else None)
         if backend is None:
             return
-        settings = self.workspace.settings
         try:
-            technique = get_technique(self.session.technique or settings.technique)
-        except TechniqueError as problem:
-            self._status(f"{problem} Using the default technique.", "warning")
-            technique = get_technique(DEFAULT_TECHNIQUE)
+            technique, note = choose_technique(
+                self.session.technique, self.workspace.settings.technique, fallback=True
+            )
+        except TechniqueError as problem:  # even the default one cannot be read
+            self._status(str(problem), "error")
+            return
+        if note is not None:
+            self._status(note, "warning")
         model = self.workspace.backend_state.effective_model(self.model)
         sources = ensemble.sources() if ensemble is not None else [Source(model)]
-        spec = PromptSpec(
-            prompt=text.strip(),
-            messages=build_messages(technique, self.session.topic, text),
-            model=sources[0].model,
-            technique=technique.name,
-            hidden=drafts_hidden(self.session),
+        request = build_request(
+            self.session, text, technique=technique, backend=backend, sources=sources
         )
         self.query_one("#prompt", Input).value = ""
-        self.start_generation(backend, spec, sources)
+        self.start_generation(backend, request)
 
     def follow_up(self, idea_id: int, kind: str | None) -> None:
         """A follow-up goes to the session's model alone, whatever the ensemble."""
@@ -609,29 +604,20 @@ class SessionScreen(Screen[None]):
         if backend is None:
             return
         model = self.workspace.backend_state.effective_model(self.model)
-        spec = PromptSpec(
-            prompt=f"{kind} #{idea_id}: {FOLLOW_UP_TITLES.get(kind, '')}".strip(),
-            messages=build_follow_up_messages(kind, self.session.topic, idea.text),
-            model=model,
-            technique=self.session.technique,
-            parent_idea=idea_id,
-            follow_up=kind,
-            hidden=drafts_hidden(self.session),
-        )
-        self.start_generation(backend, spec)
+        request = build_follow_up(self.session, idea, kind, backend=backend, model=model)
+        self.start_generation(backend, request)
 
-    def start_generation(
-        self, backend: Backend, spec: PromptSpec, sources: list[Source] | None = None
-    ) -> None:
-        """Send ``spec`` to every source at once (default: its own model alone) and stream
-        the replies, one group of live cards per source."""
-        resolved = resolve_sources(backend, sources or [Source(spec.model)])
+    def start_generation(self, backend: Backend, request: AskRequest) -> None:
+        """Send ``request`` to each of its sources at once and stream the replies, one group
+        of live cards per source."""
         streams = {
-            source: LiveStream(f"{backend.name}:{source.label(spec.options)}")
-            for source in resolved
+            source: LiveStream(
+                model_label(f"{backend.name}:{source.model}", source.options(request.options))
+            )
+            for source in request.sources
         }
-        self._prompts_before = set(self.session.prompts)
-        self.live = LiveReplies(streams, hidden=spec.hidden, started=time.perf_counter())
+        self._stop = Stop()
+        self.live = LiveReplies(streams, hidden=request.hidden, started=time.perf_counter())
         labels = self.live.labels
         self.generating = True
         board = self.query_one(IdeaBoard)
@@ -645,24 +631,22 @@ class SessionScreen(Screen[None]):
                 f"Asking {len(labels)} sources at once ({', '.join(labels)})… (esc stops all)"
             )
         self._flush_timer = self.set_interval(STREAM_REFRESH_SECONDS, self._flush_stream)
-        self._worker = self._generate(backend, spec, resolved)
+        self._worker = self._generate(backend, request)
 
     def watch_generating(self) -> None:
         self.set_class(self.generating, "-generating")
         self.refresh_bindings()
 
     @work(exclusive=True, group="generate", exit_on_error=False)
-    async def _generate(
-        self, backend: Backend, spec: PromptSpec, sources: list[Source]
-    ) -> list[EnsembleResult]:
+    async def _generate(self, backend: Backend, request: AskRequest) -> list[GenerationOutcome]:
         assert self.writer is not None
         writer = self.writer
         try:
             return await run_ensemble(
                 writer,
                 backend,
-                spec,
-                sources,
+                request,
+                stop=self._stop,
                 on_delta=self.live.on_delta,
                 on_done=self._member_done,
             )
@@ -672,10 +656,10 @@ class SessionScreen(Screen[None]):
             if self._close_when_done:
                 writer.close()
 
-    def _member_done(self, result: EnsembleResult) -> None:
+    def _member_done(self, outcome: GenerationOutcome) -> None:
         """One source of an ensemble finished (stored): its cards replace its live ones while
         the others still stream."""
-        stream = self.live.pop(result.source)
+        stream = self.live.pop(outcome.source)
         if len(self.live.streams) == 0 or not self.is_attached:
             return  # the last (or only) one: the end of the worker redraws everything
         if stream is not None and stream.group is not None:
@@ -703,7 +687,7 @@ class SessionScreen(Screen[None]):
         await self._finish_generation(event.worker, event.state)
 
     async def _finish_generation(
-        self, worker: Worker[list[EnsembleResult]], state: WorkerState
+        self, worker: Worker[list[GenerationOutcome]], state: WorkerState
     ) -> None:
         if self._flush_timer is not None:
             self._flush_timer.stop()
@@ -721,27 +705,21 @@ class SessionScreen(Screen[None]):
             await mounting
         self.stream_stats.rendered = time.perf_counter()
         self.stream_redrawn.set()
-        if state is WorkerState.CANCELLED:
-            kept = [
-                idea_id
-                for prompt_id, record in self.session.prompts.items()
-                if prompt_id not in self._prompts_before
-                for idea_id in record.ideas
-            ]
-            self._status(stopped_summary(kept))
-            if kept:
-                self._offer_review(kept[-1])
-            return
-        if state is WorkerState.ERROR:
-            self._status(f"The reply failed unexpectedly: {worker.error}", "error")
+        if state is not WorkerState.SUCCESS or not worker.result:
+            if state is WorkerState.ERROR:
+                self._status(f"The reply failed unexpectedly: {worker.error}", "error")
             return
         results = worker.result
-        if not results:
+        if any(outcome.cancelled for outcome in results):
+            self._status(stopped_summary(results))
+            kept = [idea for outcome in results for idea in outcome.ideas if not idea.hidden]
+            if kept:
+                self._offer_review(kept[-1].id)
             return
         if len(results) > 1:
             self._report_ensemble(results)
             return
-        outcome = results[0].outcome
+        outcome = results[0]
         if outcome.error is not None:
             self._report_error(outcome)
             return
@@ -757,12 +735,12 @@ class SessionScreen(Screen[None]):
         keys = "a accept, e edit, x reject"
         return f"esc, then {keys}" if self._prompt_focused() else keys
 
-    def _report_ensemble(self, results: list[EnsembleResult]) -> None:
+    def _report_ensemble(self, results: list[GenerationOutcome]) -> None:
         unavailable = all_unavailable(results)
         if unavailable is not None:
             self.workspace.backend_failed(unavailable)
         summary, level = ensemble_summary(results)
-        ideas = [idea for r in results for idea in r.outcome.ideas]
+        ideas = [idea for r in results for idea in r.ideas]
         if ideas and not ideas[0].hidden:
             self._offer_review(ideas[0].id)
             summary += f" Review each: {self._review_keys()}."
@@ -794,7 +772,7 @@ class SessionScreen(Screen[None]):
         """Stop the streaming reply: the request is closed; what arrived is kept."""
         if self._worker is not None and self.generating:
             self._status("Stopping…")
-            self._worker.cancel()
+            self._stop.request()
 
     def action_back(self) -> None:
         """From the prompt box: to the cards (the newest reply's first one). Else: leave."""
@@ -817,7 +795,7 @@ class SessionScreen(Screen[None]):
         worker = self._worker
         if worker is None or worker.is_finished:
             return
-        worker.cancel()
+        self._stop.request()
         with contextlib.suppress(WorkerCancelled, WorkerFailed):
             await worker.wait()
 

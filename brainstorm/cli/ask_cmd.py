@@ -1,0 +1,256 @@
+"""`brainstorm ask`: one prompt to the model (or an ensemble of sources), its ideas stored and
+printed as DRAFTs. Ctrl-C stops the reply, keeps what arrived and says what was kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.text import Text
+
+from brainstorm.ask import build_request, choose_technique
+from brainstorm.cli.common import (
+    EXIT_BACKEND,
+    JsonFlag,
+    ModelOptions,
+    ModelsOption,
+    SeedsOption,
+    SessionArg,
+    StructuredFlag,
+    TemperaturesOption,
+    ensemble_exit_code,
+    error,
+    exit_code_for,
+    fail_on_user_errors,
+    get_state,
+    idea_json,
+    parse_ensemble,
+    parse_options,
+    print_json,
+    render_idea,
+    run_async,
+    selected_backend,
+    stderr,
+    stdout,
+    warn,
+)
+from brainstorm.cli.signals import StopOnSignals
+from brainstorm.ensemble import run_ensemble
+from brainstorm.generate import GenerationOutcome, Stop
+from brainstorm.ideation import Technique
+from brainstorm.sources import Ensemble
+from brainstorm.store import SessionWriter
+
+if TYPE_CHECKING:
+    from brainstorm.config import Settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)
+
+
+def ask(
+    ctx: typer.Context,
+    session: SessionArg,
+    prompt: Annotated[
+        str, typer.Argument(help="What to ask for, on top of the session topic.")
+    ] = "",
+    technique: Annotated[
+        str | None, typer.Option("--technique", "-t", help="Technique (default: the session's).")
+    ] = None,
+    option: ModelOptions = None,
+    models: ModelsOption = None,
+    temperatures: TemperaturesOption = None,
+    seeds: SeedsOption = None,
+    structured: StructuredFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ask the model for ideas; each is stored and printed as a DRAFT.
+
+    With --models / --temperatures / --seeds the prompt goes to every combination at once
+    (an ensemble); each idea says which source wrote it. Ctrl-C stops the reply and keeps
+    what arrived."""
+    options = parse_options(option)
+    with fail_on_user_errors():
+        state = get_state(ctx)
+        ensemble = parse_ensemble(models, temperatures, seeds, default_model=state.settings.model)
+        with state.store.open_writer(session) as writer:
+            for message in writer.warnings:
+                warn(message)
+            technique_obj, _ = choose_technique(
+                technique, writer.session.technique, state.settings.technique
+            )
+            asked = _Asked(prompt, technique_obj, ensemble, options, structured)
+            outcomes, signals = run_async(_ask(writer, asked, state.settings, quiet=as_json))
+        _report(outcomes, writer, as_json, interrupted_by=signals.received)
+    if signals.exit_code is not None:
+        raise typer.Exit(signals.exit_code)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the command line asked for, before a backend is chosen."""
+
+    prompt: str
+    technique: Technique
+    ensemble: Ensemble
+    options: dict[str, Any]
+    structured: bool
+
+
+async def _ask(
+    writer: SessionWriter,
+    asked: _Asked,
+    settings: Settings,
+    *,
+    quiet: bool,
+) -> tuple[list[GenerationOutcome], StopOnSignals]:
+    async with selected_backend(settings) as selection:
+        backend = selection.backend
+        request = build_request(
+            writer.session,
+            asked.prompt,
+            technique=asked.technique,
+            backend=backend,
+            sources=asked.ensemble.sources(),
+            options=asked.options,
+            structured=asked.structured,
+        )
+        resolved = request.sources
+        if len(resolved) < request.requested_sources:
+            warn(
+                f"the {backend.name} backend runs one model only ({resolved[0].model}):"
+                f" {len(resolved)} of the {request.requested_sources} sources asked for are"
+                " different"
+            )
+        if not quiet:
+            if len(resolved) == 1:
+                what = selection.describe()
+            else:
+                labels = ", ".join(source.label(request.options) for source in resolved)
+                what = f"{len(resolved)} sources at once ({labels}) on {backend.name}"
+            stderr.print(Text(f"asking {what} at {backend.location}…", style="dim"))
+        stop = Stop()
+        with StopOnSignals(stop) as signals:
+            if stderr.is_terminal and not quiet:
+                with stderr.status("generating… (ctrl+c stops and keeps what arrived)"):
+                    outcomes = await run_ensemble(writer, backend, request, stop=stop)
+            else:
+                outcomes = await run_ensemble(writer, backend, request, stop=stop)
+        return outcomes, signals
+
+
+def _report(
+    outcomes: list[GenerationOutcome],
+    writer: SessionWriter,
+    as_json: bool,
+    *,
+    interrupted_by: str | None = None,
+) -> None:
+    single = len(outcomes) == 1
+    every = [idea for outcome in outcomes for idea in outcome.ideas]
+    shown = [idea for idea in every if not idea.hidden]
+    hidden = len(every) - len(shown)
+    failed = [outcome for outcome in outcomes if outcome.error is not None]
+    if as_json:
+        first = outcomes[0]
+        status = "ok" if not failed else "failed" if len(failed) == len(outcomes) else "partial"
+        if interrupted_by:
+            status = "cancelled"
+        print_json(
+            {
+                "session": writer.session_id,
+                "prompt_id": first.prompt_id if single else None,
+                "status": status,
+                "error": first.error.message if single and first.error else None,
+                "ideas": [idea_json(idea) for idea in shown],
+                "hidden": hidden,
+                "results": [
+                    {
+                        "source": outcome.label,
+                        "model": outcome.source.model,
+                        "temperature": outcome.source.temperature,
+                        "seed": outcome.source.seed,
+                        "prompt_id": outcome.prompt_id,
+                        "status": "ok" if outcome.ok else outcome.status,
+                        "error": outcome.error.message if outcome.error else None,
+                        "ideas": [idea.id for idea in outcome.ideas],
+                    }
+                    for outcome in outcomes
+                ],
+            }
+        )
+    else:
+        for outcome in outcomes:
+            if not single:
+                stdout.print(_source_heading(outcome))
+            for idea in outcome.ideas:
+                if not idea.hidden:
+                    stdout.print(render_idea(idea))
+        if shown:
+            stdout.print(
+                Text(
+                    f"{len(shown)} draft idea(s) saved to {writer.session_id}. Review"
+                    f" them with `brainstorm show {writer.session_id}` or in the app.",
+                    style="dim",
+                )
+            )
+        if hidden:
+            stdout.print(
+                Text(
+                    f"{hidden} model idea(s) saved hidden (human-first round): write your own"
+                    f" with `brainstorm add {writer.session_id} TEXT`, then see the model's with"
+                    f" `brainstorm reveal {writer.session_id}`.",
+                    style="dim",
+                )
+            )
+    if interrupted_by:
+        warn(f"{interrupted_by}: stopped. {_kept(outcomes)}")
+        return
+    if single and failed:
+        problem = failed[0].error
+        assert problem is not None
+        saved = len(failed[0].ideas)
+        kept = f" The {saved} partial idea(s) that arrived were saved as incomplete drafts." * (
+            saved > 0
+        )
+        error(problem.message + kept, problem.hint, exit_code_for(problem))
+    if failed:
+        errors = [outcome.error for outcome in failed if outcome.error is not None]
+        code = ensemble_exit_code(outcomes)
+        if code == EXIT_BACKEND:  # the same cause for all: say it once
+            error(errors[0].message, errors[0].hint, code)
+        for outcome in failed:
+            assert outcome.error is not None
+            warn(f"{outcome.label}: {outcome.error.message}")
+        error(
+            f"{len(failed)} of {len(outcomes)} sources failed (recorded in the session);"
+            " the others' ideas are saved.",
+            errors[0].hint,
+            code,
+        )
+
+
+def _kept(outcomes: list[GenerationOutcome]) -> str:
+    """What a stopped `ask` kept: "Kept #7, #8 and #9 (#9 marked INCOMPLETE) as drafts."."""
+    ideas = [idea for outcome in outcomes for idea in outcome.ideas]
+    if not ideas:
+        return "Nothing had arrived yet; the prompt is recorded as cancelled."
+    numbers = [f"#{idea.id}" for idea in ideas]
+    listed = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+    incomplete = [f"#{idea.id}" for idea in ideas if idea.incomplete]
+    marked = f" ({', '.join(incomplete)} marked INCOMPLETE)" if incomplete else ""
+    return f"Kept {listed}{marked} as drafts."
+
+
+def _source_heading(outcome: GenerationOutcome) -> Text:
+    heading = Text(f"── {outcome.label}: ", style="bold")
+    count = len(outcome.ideas)
+    if outcome.error is None and not outcome.cancelled:
+        heading.append(f"{count} draft idea(s)")
+    else:
+        heading.append("STOPPED" if outcome.cancelled else "FAILED", style="bold red")
+        if count:
+            heading.append(f" ({count} partial idea(s) kept)")
+    return heading
