@@ -11,6 +11,17 @@ class ReviewError(StoreError):
     pass
 
 
+class HiddenIdea(ReviewError):
+    """One of the model's ideas still hidden in a human-first round: nobody has seen it."""
+
+    def __init__(self, session_id: str, idea_id: int) -> None:
+        super().__init__(
+            f"idea #{idea_id} is one of the model's ideas, hidden until you reveal them"
+        )
+        self.session_id = session_id
+        self.idea_id = idea_id
+
+
 def parse_idea_ref(ref: str) -> int:
     """Idea ids as `show` prints them: `3` or `#3`."""
     cleaned = ref.strip().removeprefix("#")
@@ -28,10 +39,7 @@ def reviewable(session: Session, idea_id: int) -> Idea:
         raise ReviewError(f"session {session.id} has no idea #{idea_id}")
     if idea.hidden and not session.revealed:
         # Nobody has seen it: reviewing it would mean showing it (human-first round).
-        raise ReviewError(
-            f"idea #{idea_id} is one of the model's ideas, hidden until you reveal them"
-            f" (`brainstorm reveal {session.id}`)"
-        )
+        raise HiddenIdea(session.id, idea_id)
     return idea
 
 

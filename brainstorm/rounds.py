@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # duplicates (NumPy) loads only when figures are computed
 
 __all__ = [
     "HumanFirstFigures",
+    "NotHumanFirst",
     "RevealError",
     "SideFigures",
     "comparison_texts",
@@ -59,6 +60,14 @@ __all__ = [
 
 class RevealError(StoreError):
     pass
+
+
+class NotHumanFirst(RevealError):
+    """Revealing a session that was not started human-first: nothing is hidden."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"session {session_id} was not started human-first: nothing is hidden")
+        self.session_id = session_id
 
 
 def drafts_hidden(session: Session) -> bool:
@@ -78,10 +87,7 @@ def reveal(writer: SessionWriter) -> int:
     session that was not started human-first raises `RevealError`."""
     session = writer.session
     if not session.human_first:
-        raise RevealError(
-            f"session {session.id} was not started human-first: nothing is hidden"
-            " (start one with `brainstorm new --human-first TOPIC`)"
-        )
+        raise NotHumanFirst(session.id)
     if session.revealed:
         return 0
     count = hidden_count(session)

@@ -46,7 +46,11 @@ class StoreError(Exception):
 
 
 class SessionNotFound(StoreError):
-    pass
+    """No session by that name (``matches`` holds the ids a prefix matched, when several)."""
+
+    def __init__(self, message: str, matches: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.matches = matches or []
 
 
 class InvalidSessionName(StoreError):
@@ -194,10 +198,10 @@ class SessionStore:
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise SessionNotFound(
-                f"no session {ref!r} in {self.root} (run `brainstorm list` to see them)"
-            )
-        raise SessionNotFound(f"{ref!r} matches several sessions: {', '.join(matches[:5])}")
+            raise SessionNotFound(f"no session {ref!r} in {self.root}")
+        raise SessionNotFound(
+            f"{ref!r} matches several sessions: {', '.join(matches[:5])}", matches
+        )
 
     def load(self, ref: str) -> LoadedSession:
         session_id = self.resolve(ref)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from brainstorm import review
+from brainstorm.cli.hints import cli_hint
 from brainstorm.models import IdeaDrafted, Note, Status
 from brainstorm.store import (
     CorruptSessionFile,
@@ -259,8 +260,9 @@ def test_ids_are_slugs_and_prefixes_resolve(store: SessionStore) -> None:
         session_id = writer.session_id
     assert session_id.startswith("cafe-ideas-bold-unicode-more-")
     assert store.resolve("cafe") == session_id
-    with pytest.raises(SessionNotFound, match="brainstorm list"):
+    with pytest.raises(SessionNotFound, match="no session 'nothing-here'") as missing:
         store.resolve("nothing-here")
+    assert "brainstorm list" in (cli_hint(missing.value) or "")  # the CLI's words, not the core's
     with store.create("cafe two"):
         pass
     with pytest.raises(SessionNotFound, match="matches several"):

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from brainstorm.cli.hints import cli_hint
 from brainstorm.config import ConfigError, Settings, load_settings
 from brainstorm.ideation import TechniqueError
 from brainstorm.llm.base import BackendError, is_setup_error
@@ -149,7 +150,7 @@ def fail_on_user_errors() -> Iterator[None]:
     except BackendError as problem:
         error(problem.message, problem.hint, exit_code_for(problem))
     except (StoreError, ConfigError, TechniqueError) as problem:
-        error(str(problem))
+        error(str(problem), cli_hint(problem))
 
 
 @asynccontextmanager

@@ -24,6 +24,7 @@ from brainstorm.cli.common import (
     render_idea,
     stdout,
 )
+from brainstorm.cli.hints import cli_hint
 from brainstorm.models import Status
 
 IdeasArg = Annotated[list[str], typer.Argument(help="Idea ids as `show` prints them.")]
@@ -103,7 +104,7 @@ def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Stat
                 try:
                     review.reviewable(writer.session, idea_id)
                 except review.ReviewError as problem:
-                    error(f"{problem}: nothing recorded")
+                    error(f"{problem}: nothing recorded", cli_hint(problem))
             for idea_id in idea_ids:
                 changed = review.set_status(writer, idea_id, status)
                 note = "" if changed else f" (already {status.value})"
