@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brainstorm import ideation
+import brainstorm
 from brainstorm.ideation import (
     DEFAULT_TECHNIQUE,
     FOLLOW_UPS,
@@ -47,6 +47,11 @@ def _no_user_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def D(text: str, title: str | None = None) -> DraftIdea:
     return DraftIdea(text=text, title=title)
+
+
+def pending_text(splitter: IdeaStreamSplitter) -> str:
+    """The text a live card shows for the idea still being written; "" when there is none."""
+    return splitter.pending.text if splitter.pending else ""
 
 
 def write_technique(directory: Path, name: str, **overrides: str) -> Path:
@@ -630,33 +635,34 @@ def test_streaming_matches_whole_split_for_any_chunking(case: tuple[str, list[in
 
 @settings(max_examples=100, deadline=None)
 @given(replies_and_cuts())
-def test_pending_text_never_fails(case: tuple[str, list[int]]) -> None:
+def test_pending_never_fails(case: tuple[str, list[int]]) -> None:
     text, cuts = case
     splitter = IdeaStreamSplitter()
     previous = 0
     for cut in [*sorted(cuts), len(text)]:
         splitter.feed(text[previous:cut])
-        assert isinstance(splitter.pending_text, str)
+        pending = splitter.pending  # as a live card reads it, at any cut
+        assert pending is None or isinstance(pending.text, str)
         previous = cut
     splitter.finish()
-    assert splitter.pending_text == ""
+    assert splitter.pending is None
 
 
 def test_stream_emits_an_idea_once_the_next_one_starts() -> None:
     splitter = IdeaStreamSplitter()
     assert splitter.feed("Here are ideas:\n") == []
-    assert splitter.pending_text == "Here are ideas:"  # would be the idea if nothing followed
+    assert pending_text(splitter) == "Here are ideas:"  # would be the idea if nothing followed
     assert splitter.feed("1. **Share table**: Leave") == []
-    assert splitter.pending_text == "Leave"
+    assert pending_text(splitter) == "Leave"
     assert splitter.pending == D("Leave", "Share table")
     assert splitter.feed(" food.\n") == []
-    assert splitter.pending_text == "Leave food."
+    assert pending_text(splitter) == "Leave food."
     assert splitter.feed("2") == []
-    assert splitter.pending_text == "Leave food."  # "2" may be the next item's number
+    assert pending_text(splitter) == "Leave food."  # "2" may be the next item's number
     assert splitter.feed(". Por") == [D("Leave food.", "Share table")]
-    assert splitter.pending_text == "Por"
+    assert pending_text(splitter) == "Por"
     assert splitter.feed("tion choice: Pick.\n\nHope this helps!") == []
-    assert splitter.pending_text == "Pick.\n\nHope this helps!"
+    assert pending_text(splitter) == "Pick.\n\nHope this helps!"
     assert splitter.finish() == [D("Pick.", "Portion choice")]
     assert splitter.pending is None
     assert splitter.finish() == []
@@ -669,7 +675,7 @@ def test_stream_of_the_realistic_reply_one_character_at_a_time() -> None:
     seen: list[DraftIdea] = []
     for character in NUMBERED_BOLD:
         seen += splitter.feed(character)
-        splitter.pending_text  # noqa: B018  (as a live card would)
+        pending_text(splitter)  # as a live card would
     assert seen == EXPECTED_FIVE[:4]
     assert splitter.finish() == EXPECTED_FIVE[4:]
 
@@ -701,14 +707,21 @@ def test_streaming_100kb_one_character_at_a_time_is_linear(text: str) -> None:
 
 
 def test_installed_package_finds_its_bundled_prompts(tmp_path: Path) -> None:
-    """In a wheel, prompts/ is installed as brainstorm/_prompts (see pyproject.toml)."""
-    package = Path(ideation.__file__).parent
-    shutil.copytree(package, tmp_path / "brainstorm", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO_PROMPTS, tmp_path / "brainstorm" / "_prompts")
+    """In a wheel, prompts/ is installed as brainstorm/_prompts (see pyproject.toml), and the
+    code that finds it sits in a subpackage (brainstorm/ideation/)."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(
+        Path(brainstorm.__file__).parent,
+        site / "brainstorm",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copytree(REPO_PROMPTS, site / "brainstorm" / "_prompts")
+    # Another distribution's top-level prompts/ (there is no pyproject.toml in site-packages)
+    # must not be taken for a source checkout's.
+    (site / "prompts").mkdir()
     code = (
         "import brainstorm.ideation as i; "
-        "print(i.technique_dirs()[0].relative_to(i.__file__.rsplit('/', 2)[0]), "
-        "len(i.load_techniques()))"
+        "print(i.technique_dirs()[0], len(i.load_techniques()), i.__file__)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -716,10 +729,13 @@ def test_installed_package_finds_its_bundled_prompts(tmp_path: Path) -> None:
         text=True,
         check=True,
         timeout=60,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        cwd=site,
+        env={**os.environ, "PYTHONPATH": str(site)},
     )
-    assert result.stdout.split() == ["brainstorm/_prompts", str(len(SHIPPED))]
+    found, count, module = result.stdout.split()
+    assert Path(module).resolve().is_relative_to(site.resolve())  # the copy, not the checkout
+    assert Path(found) == (site / "brainstorm" / "_prompts").resolve()
+    assert count == str(len(SHIPPED))
 
 
 def test_module_imports_neither_textual_nor_ollama() -> None:
