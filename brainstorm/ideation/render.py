@@ -53,7 +53,6 @@ class _Item:
     loose_start: int | None = None  # first unindented paragraph after a blank line, once bodied
     last_loose: int | None = None  # the latest such paragraph
     head_gap: bool = False  # a blank line between the first line and the next
-    closed: bool = False
 
 
 def _render(item: _Item, *, cut: int | None = None, extra: str | None = None) -> DraftIdea | None:

@@ -226,8 +226,6 @@ class IdeaStreamSplitter:
                 self._tentative = False
             self._start(line)
         elif action == "close":
-            assert self._item is not None
-            self._item.closed = True
             self._in_break = True
         else:
             self._continue(line, raw, literal=literal)
