@@ -128,6 +128,15 @@ class IdeaStatusChanged(_Event):
     status: Status
 
 
+class ReviewUndone(_Event):
+    """Reverts one earlier review event (an add, a revision or a status change), named by its
+    `seq`. The reverted event stays in the log: an undo is a decision of its own."""
+
+    type: Literal["review_undone"] = "review_undone"
+    undoes: int
+    idea: int
+
+
 class GenerationCompleted(_Event):
     type: Literal["generation_completed"] = "generation_completed"
     prompt_id: str
@@ -169,6 +178,7 @@ Event = Annotated[
     | IdeaAdded
     | IdeaRevised
     | IdeaStatusChanged
+    | ReviewUndone
     | GenerationCompleted
     | GenerationFailed
     | IdeasRevealed
@@ -196,6 +206,22 @@ class StatusChange(BaseModel):
     at: datetime
 
 
+class ReviewAction(BaseModel):
+    """One review decision on an idea as its history tells it, and what undoing it restores."""
+
+    seq: int
+    at: datetime
+    kind: Literal["added", "revised", "status"]
+    idea: int
+    text: str | None = None  # a revision's new text
+    title: str | None = None  # a revision's new title (None: title unchanged)
+    status: Status | None = None  # the status set
+    before_text: str | None = None
+    before_title: str | None = None
+    before_status: Status | None = None
+    undone_at: datetime | None = None
+
+
 class Idea(BaseModel):
     id: int
     author: Author
@@ -219,6 +245,9 @@ class Idea(BaseModel):
     created_at: datetime
     revisions: list[Revision] = Field(default_factory=list)
     status_history: list[StatusChange] = Field(default_factory=list)
+    # Every review decision, undone ones included (marked), for the history views; `revisions`
+    # and `status_history` above hold only what still stands, so figures follow the undo.
+    actions: list[ReviewAction] = Field(default_factory=list)
 
     @property
     def revision_count(self) -> int:
@@ -271,6 +300,10 @@ class Session(BaseModel):
     last_seq: int = 0
     revealed: bool = True
     revealed_at: datetime | None = None
+    # Review decisions not undone, oldest first: `review.undo` reverts the last one.
+    undoable: list[ReviewAction] = Field(default_factory=list)
+    # A person's ideas whose adding was undone: gone from every view, but their ids stay taken.
+    withdrawn: dict[int, Idea] = Field(default_factory=dict)
 
     @classmethod
     def from_created(cls, event: SessionCreated) -> Session:
@@ -288,7 +321,7 @@ class Session(BaseModel):
 
     @property
     def next_idea_id(self) -> int:
-        return max(self.ideas, default=0) + 1
+        return max(max(self.ideas, default=0), max(self.withdrawn, default=0)) + 1
 
     def visible_ideas(self) -> list[Idea]:
         return [i for i in self.ideas.values() if not i.hidden or self.revealed]
@@ -356,16 +389,43 @@ class Session(BaseModel):
                     before_reveal=self.human_first and not self.revealed,
                     created_at=event.at,
                 )
+                self._remember(
+                    ReviewAction(seq=event.seq, at=event.at, kind="added", idea=event.idea)
+                )
             case IdeaRevised():
                 idea = self.idea(event.idea)
+                self._remember(
+                    ReviewAction(
+                        seq=event.seq,
+                        at=event.at,
+                        kind="revised",
+                        idea=idea.id,
+                        text=event.text,
+                        title=event.title,
+                        before_text=idea.text,
+                        before_title=idea.title,
+                    )
+                )
                 idea.text = event.text
                 if event.title is not None:
                     idea.title = event.title
                 idea.revisions.append(Revision(text=event.text, at=event.at))
             case IdeaStatusChanged():
                 idea = self.idea(event.idea)
+                self._remember(
+                    ReviewAction(
+                        seq=event.seq,
+                        at=event.at,
+                        kind="status",
+                        idea=idea.id,
+                        status=event.status,
+                        before_status=idea.status,
+                    )
+                )
                 idea.status = event.status
                 idea.status_history.append(StatusChange(status=event.status, at=event.at))
+            case ReviewUndone():
+                self._revert(event)
             case GenerationCompleted():
                 record = self.prompts.get(event.prompt_id)
                 if record is not None:
@@ -387,3 +447,29 @@ class Session(BaseModel):
                 self.notes.append(event.text)
             case TornLineSkipped():
                 pass
+
+    def _remember(self, action: ReviewAction) -> None:
+        self.ideas[action.idea].actions.append(action)
+        self.undoable.append(action)
+
+    def _revert(self, event: ReviewUndone) -> None:
+        """Undo one decision. `review.undo` only ever names the last one still standing, so
+        the idea's newest revision or status change is the one being reverted. A log naming
+        anything else (edited by hand) is ignored rather than misread."""
+        action = next((a for a in reversed(self.undoable) if a.seq == event.undoes), None)
+        idea = self.ideas.get(action.idea) if action is not None else None
+        if action is None or idea is None:
+            return
+        self.undoable.remove(action)
+        action.undone_at = event.at
+        if action.kind == "added":
+            self.withdrawn[idea.id] = self.ideas.pop(idea.id)
+        elif action.kind == "revised":
+            idea.text = action.before_text if action.before_text is not None else idea.text
+            idea.title = action.before_title
+            if idea.revisions:
+                idea.revisions.pop()
+        elif action.before_status is not None:
+            idea.status = action.before_status
+            if idea.status_history:
+                idea.status_history.pop()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from brainstorm.models import Author, Idea, Status
+from brainstorm.models import Author, Idea, ReviewAction, Status
 
 STATUS_WORDS: dict[Status, str] = {
     Status.DRAFT: "DRAFT",
@@ -55,3 +55,22 @@ def source_label(idea: Idea) -> str:
     if idea.author is Author.HUMAN:
         return "you"
     return model_label(idea.source, idea.options)
+
+
+_STATUS_VERBS: dict[Status, str] = {
+    Status.ACCEPTED: "accepted",
+    Status.REJECTED: "rejected",
+    Status.DRAFT: "reopened",
+}
+
+
+def decision_label(action: ReviewAction) -> str:
+    """One review decision as the history views list it: "accepted", "edited", "title edited",
+    "added" — without its time or undo mark, which each view formats its own way."""
+    if action.kind == "added":
+        return "added"
+    if action.kind == "status":
+        return _STATUS_VERBS[action.status or Status.DRAFT]
+    if action.text == action.before_text and action.title is not None:
+        return "title edited"
+    return "edited"

@@ -1,9 +1,22 @@
-"""A person's decisions on ideas: edit, accept, reject, reopen, add. The CLI and the TUI both
-call these, so both record exactly the same events."""
+"""A person's decisions on ideas: edit, accept, reject, reopen, add, and undo of any of them.
+The CLI and the TUI both call these, so both record exactly the same events."""
 
 from __future__ import annotations
 
-from brainstorm.models import Idea, IdeaAdded, IdeaRevised, IdeaStatusChanged, Session, Status
+from dataclasses import dataclass
+
+from brainstorm.models import (
+    Author,
+    Idea,
+    IdeaAdded,
+    IdeaRevised,
+    IdeaStatusChanged,
+    ReviewAction,
+    ReviewUndone,
+    Session,
+    Status,
+)
+from brainstorm.presentation import decision_label
 from brainstorm.store import SessionWriter, StoreError
 
 
@@ -35,6 +48,11 @@ def reviewable(session: Session, idea_id: int) -> Idea:
     or one of the model's ideas still hidden in a human-first round. Check before showing an
     idea's text anywhere (an editor, a history), and every idea before recording any."""
     idea = session.ideas.get(idea_id)
+    if idea is None and idea_id in session.withdrawn:
+        raise ReviewError(
+            f"idea #{idea_id} was removed from session {session.id} by an undo"
+            " (the session file still keeps it)"
+        )
     if idea is None:
         raise ReviewError(f"session {session.id} has no idea #{idea_id}")
     if idea.hidden and not session.revealed:
@@ -72,3 +90,49 @@ def add(writer: SessionWriter, text: str, title: str | None = None) -> Idea:
     (idea_id,) = writer.allocate_idea_ids(1)
     writer.append(IdeaAdded(idea=idea_id, text=text, title=title))
     return writer.session.ideas[idea_id]
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo reverted: the idea, and words for it ("accepted #3 (back to DRAFT)")."""
+
+    idea: int
+    kind: str  # "added", "revised" or "status", as `ReviewAction.kind`
+    description: str
+
+
+def undo(writer: SessionWriter) -> Undone:
+    """Revert the last review decision still standing (accept, reject, reopen, edit, title edit,
+    add) by appending a `review_undone` event; the reverted event stays in the log. Called
+    again, it walks further back. An undo itself is not undone (there is no redo): the
+    decision can simply be made again. Raises `ReviewError` when nothing is left to undo."""
+    session = writer.session
+    if not session.undoable:
+        raise ReviewError(f"nothing to undo in session {session.id}: no review decision left")
+    action = session.undoable[-1]
+    idea = session.ideas[action.idea]
+    description = describe_undo(action, idea)
+    writer.append(ReviewUndone(undoes=action.seq, idea=action.idea))
+    return Undone(action.idea, action.kind, description)
+
+
+def describe_undo(action: ReviewAction, idea: Idea) -> str:
+    """Words for undoing `action` on `idea` (the idea as it is before the undo)."""
+    ref = f"#{action.idea}"
+    if action.kind == "added":
+        return f"added {ref} (removed from the session; its file keeps it)"
+    label = decision_label(action)
+    if action.kind == "status":
+        before = action.before_status or Status.DRAFT
+        return f"{label} {ref} (back to {before.value.upper()})"
+    if label == "title edited":
+        old = f'"{action.before_title}"' if action.before_title else "no title"
+        return f"title edit of {ref} (back to {old})"
+    standing = len(idea.revisions) - 1  # revisions left once this one is undone
+    if standing:
+        back = f"revision {standing}"
+    elif idea.author is Author.MODEL:
+        back = "the model's text"
+    else:
+        back = "your first text"
+    return f"edit of {ref} (back to {back})"

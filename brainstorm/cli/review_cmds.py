@@ -1,4 +1,4 @@
-"""Reviewing from the command line: edit, accept, reject, reopen, add.
+"""Reviewing from the command line: edit, accept, reject, reopen, add, undo.
 
 These record exactly the events the app records (through `brainstorm.review`)."""
 
@@ -26,6 +26,7 @@ from brainstorm.cli.common import (
 )
 from brainstorm.cli.hints import cli_hint
 from brainstorm.models import Status
+from brainstorm.textsafe import visible
 
 IdeasArg = Annotated[list[str], typer.Argument(help="Idea ids as `show` prints them.")]
 
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
     app.command("reject")(reject)
     app.command("reopen")(reopen)
     app.command("add")(add)
+    app.command("undo")(undo)
 
 
 def edit(
@@ -96,7 +98,8 @@ def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Stat
     with fail_on_user_errors():
         idea_ids = [review.parse_idea_ref(ref) for ref in ideas]
         with get_state(ctx).store.open_writer(session) as writer:
-            missing = [f"#{i}" for i in idea_ids if i not in writer.session.ideas]
+            known = writer.session.ideas.keys() | writer.session.withdrawn.keys()
+            missing = [f"#{i}" for i in idea_ids if i not in known]
             if missing:  # check them all before recording any
                 listed = ", ".join(missing)
                 error(f"session {writer.session_id} has no idea {listed}: nothing recorded")
@@ -135,3 +138,11 @@ def add(
     """Add an idea of your own."""
     with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
         stdout.print(render_idea(review.add(writer, text, title)))
+
+
+def undo(ctx: typer.Context, session: SessionArg) -> None:
+    """Undo the last review decision (accept, reject, reopen, edit, add); run again to go further
+    back. The undo is recorded as a new event: the session file keeps both."""
+    with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
+        undone = review.undo(writer)
+        stdout.print(Text(f"Undid: {visible(undone.description)}"))

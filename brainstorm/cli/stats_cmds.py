@@ -22,6 +22,7 @@ from brainstorm.cli.common import (
     stdout,
     warn,
 )
+from brainstorm.cli.decisions import print_decisions
 from brainstorm.metrics import (
     IdeaMetrics,
     SessionMetrics,
@@ -375,6 +376,7 @@ def history(
         stdout.print(Text(f"written by a person, {current.created_at.astimezone():{when}}"))
         stdout.print(Text(visible(current.text)))
         stdout.print(Text("(no model original to compare with)", style="dim"))
+        print_decisions(current)
         return
     stdout.print(
         Text(f"\nmodel original ({current.source}, {current.created_at.astimezone():{when}})")
@@ -386,6 +388,7 @@ def history(
     stdout.print(Text("\ndiff, model original → current"))
     if not current.revisions:
         stdout.print(Text("(unchanged)"))
+        print_decisions(current)
         return
     diff = Text()
     for tag, chunk in word_diff(current.original, current.text):
@@ -403,3 +406,4 @@ def history(
         Console(force_terminal=True, highlight=False, soft_wrap=True).print(diff)
     else:
         sys.stdout.write(diff.plain.rstrip() + "\n")
+    print_decisions(current)

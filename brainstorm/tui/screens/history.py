@@ -14,7 +14,7 @@ from textual.widgets import Label, Static
 
 from brainstorm.metrics import idea_metrics, word_diff
 from brainstorm.models import Author, Idea
-from brainstorm.presentation import status_label
+from brainstorm.presentation import decision_label, status_label
 from brainstorm.textsafe import visible
 from brainstorm.tui.widgets.diff_view import DiffView
 from brainstorm.tui.widgets.idea_card import literal
@@ -46,6 +46,22 @@ def idea_figures(idea: Idea) -> str:
     if m.edit_seconds is not None:
         lines.append(f"first draft to last edit: {m.edit_seconds:.0f} s")
     return "\n".join(lines)
+
+
+def decisions(idea: Idea) -> Content:
+    """Every review decision with its time; an undone one is dimmed, says when it was undone,
+    and an undone edit shows the text it had set (the session file keeps it)."""
+    lines: list[Content] = []
+    for action in idea.actions:
+        line = Content(f"{_when(action.at)}  {decision_label(action)}")
+        if action.undone_at is not None:
+            line = line.stylize("dim") + Content.styled(
+                f"  undone {_when(action.undone_at)}", "italic"
+            )
+            if action.kind == "revised" and action.text:
+                line += Content("\n    ") + Content(visible(action.text)).stylize("dim")
+        lines.append(line)
+    return Content("\n").join(lines)
 
 
 class HistoryScreen(ModalScreen[None]):
@@ -92,17 +108,9 @@ class HistoryScreen(ModalScreen[None]):
                     yield DiffView(word_diff(idea.original, idea.text), id="diff")
                 yield Label(Content("Figures"), classes="section")
                 yield Static(Content(visible(idea_figures(idea))), id="figures")
-                if idea.status_history:
-                    yield Label(Content("Status changes"), classes="section")
-                    yield Static(
-                        Content(
-                            "\n".join(
-                                f"{_when(change.at)}  {change.status.value}"
-                                for change in idea.status_history
-                            )
-                        ),
-                        classes="history-text",
-                    )
+                if idea.actions:
+                    yield Label(Content("Decisions (undone ones marked)"), classes="section")
+                    yield Static(decisions(idea), id="decisions", classes="history-text")
             yield Label(Content("esc closes"), classes="dialog-hint")
 
     def on_mount(self) -> None:
