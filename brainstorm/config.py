@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-BackendChoice = Literal["auto", "ollama", "embedded"]
+BackendChoice = Literal["auto", "ollama", "openai", "embedded"]
 DuplicateMethod = Literal["text", "embeddings", "auto"]
 
 DEFAULT_MODEL = "llama3.2"
@@ -34,7 +34,10 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sessions_dir: Path = Path("sessions")
-    host: str | None = None  # None: the ollama client's own default (OLLAMA_HOST or localhost)
+    # The server: Ollama's address, or with backend "openai" the base URL of an
+    # OpenAI-compatible server (http://127.0.0.1:8000/v1). None: the client's own default
+    # (OLLAMA_HOST or localhost:11434; OPENAI_BASE_URL or localhost:8000/v1).
+    host: str | None = None
     model: str = DEFAULT_MODEL
     backend: BackendChoice = "auto"
     technique: str = "open"

@@ -19,8 +19,9 @@ Pure core (no UI, no ollama client): the CLI, the TUI and the human-first figure
   pairs, paraphrases score 0.83–0.94 and different ideas on the same topic 0.35–0.67
   ("Tool library"/"Seed library" 0.67, "Quiet hours every morning"/"…afternoon" 0.65),
   hence the default threshold 0.80.
-- ``"embeddings"``: cosine similarity of Ollama embeddings (``/api/embed``) of the canonical
-  texts, from the ``embedding_model`` setting (e.g. ``nomic-embed-text``). It catches
+- ``"embeddings"``: cosine similarity of embeddings of the canonical texts (Ollama's
+  ``/api/embed``, or ``/v1/embeddings`` with the OpenAI-compatible backend), from the
+  ``embedding_model`` setting (e.g. ``nomic-embed-text``). It catches
   paraphrases that share few words, but needs the server and that model, and its scale
   depends on the model: the default threshold 0.85 is a starting point; tune
   ``duplicate_threshold`` for your model.
@@ -240,14 +241,14 @@ async def build_similarity(
 
     For ``"embeddings"`` and ``"auto"`` this embeds every distinct canonical text that
     ``reuse`` (an earlier result, e.g. before the TUI got new ideas) has no vector for. When
-    there is no embedder (Ollama not in use) or embedding fails (server down, model not
+    there is no embedder (the embedded model is in use) or embedding fails (server down, model not
     pulled, not an embedding model), it falls back to the text method and says why in
     ``note``; never raises for those. ``threshold`` None means the method's default."""
     if requested == "text":
         return Similarity.text(threshold)
     reason: str | None
     if embedder is None:
-        reason = "embeddings need the Ollama backend"
+        reason = "embeddings need the Ollama backend or an OpenAI-compatible one"
     elif not embedding_model:
         reason = "no embedding_model is set"
     else:
@@ -279,8 +280,8 @@ async def similarity_from_settings(
     settings: Settings, texts: Iterable[str], *, reuse: Similarity | None = None
 ) -> Similarity:
     """`build_similarity` as the settings say (``duplicates``, ``duplicate_threshold``,
-    ``embedding_model``, and the Ollama host for embeddings): the one call front ends make.
-    Talks to Ollama only when the method is "embeddings" or "auto"."""
+    ``embedding_model``, and the backend's server for embeddings): the one call front ends
+    make. Talks to a server only when the method is "embeddings" or "auto"."""
     from brainstorm.llm import open_embedder
 
     embedder = open_embedder(settings)

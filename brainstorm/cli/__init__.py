@@ -46,7 +46,8 @@ def _global_options(
         typer.Option(
             "--host",
             envvar="OLLAMA_HOST",
-            help="Ollama server, e.g. http://127.0.0.1:11434.",
+            help="Ollama server, e.g. http://127.0.0.1:11434; with --backend openai, the"
+            " server's base URL, e.g. http://127.0.0.1:8000/v1 (API key: OPENAI_API_KEY).",
         ),
     ] = None,
     model: Annotated[
@@ -59,7 +60,9 @@ def _global_options(
             "--backend",
             envvar="BRAINSTORM_BACKEND",
             help=(
-                "ollama, embedded (offline model) or auto (Ollama when it answers). [default: auto]"
+                "ollama, openai (an OpenAI-compatible server at --host: llama.cpp, vLLM, LM"
+                " Studio, LiteLLM), embedded (offline model) or auto (Ollama when it answers,"
+                " else embedded). [default: auto]"
             ),
             show_default=False,
         ),

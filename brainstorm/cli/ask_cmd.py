@@ -39,6 +39,7 @@ from brainstorm.cli.signals import StopOnSignals
 from brainstorm.ensemble import run_ensemble
 from brainstorm.generate import GenerationOutcome, Stop
 from brainstorm.ideation import Technique
+from brainstorm.llm import options_note, take_notes
 from brainstorm.sources import Ensemble
 from brainstorm.store import SessionWriter
 
@@ -131,6 +132,8 @@ async def _ask(
                 labels = ", ".join(source.label(request.options) for source in resolved)
                 what = f"{len(resolved)} sources at once ({labels}) on {backend.name}"
             stderr.print(Text(f"asking {what} at {backend.location}…", style="dim"))
+        if note := options_note(backend, request.options):
+            warn(note)
         stop = Stop()
         with StopOnSignals(stop) as signals:
             if stderr.is_terminal and not quiet:
@@ -138,6 +141,8 @@ async def _ask(
                     outcomes = await run_ensemble(writer, backend, request, stop=stop)
             else:
                 outcomes = await run_ensemble(writer, backend, request, stop=stop)
+        for note in take_notes(backend):  # e.g. no structured output: replies were split
+            warn(note)
         return outcomes, signals
 
 

@@ -195,11 +195,13 @@ async def _run(
 ) -> tuple[BatchReport, str | None]:
     if not plan.to_run:  # all completed already (--resume): no need for a model at all
         return await run_batch(plan, None, concurrency=concurrency, progress=reporter), None
-    from brainstorm.llm import resolve_model
+    from brainstorm.llm import options_note, resolve_model
 
     async with selected_backend(settings) as selection:
         backend = selection.backend
         await _check_server(backend)
+        if note := options_note(backend, plan.options.options):
+            warn(note)
         plan.create_sessions(backend)
         model = resolve_model(backend, plan.options.model)
         what = dataclasses.replace(selection, model=model).describe()

@@ -21,15 +21,24 @@ from brainstorm.llm.base import ModelInfo
 
 if TYPE_CHECKING:
     from brainstorm.llm.ollama import OllamaBackend
+    from brainstorm.llm.openai_compat import OpenAICompatBackend
 
-models_app = typer.Typer(help="List the models Ollama has, or pull one.", no_args_is_help=False)
+models_app = typer.Typer(
+    help="List the models the server has (Ollama, or with --backend openai the OpenAI-compatible"
+    " server), or pull one into Ollama.",
+    no_args_is_help=False,
+)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
 
-def _ollama(settings: Settings) -> OllamaBackend:
+def _server(settings: Settings) -> OllamaBackend | OpenAICompatBackend:
+    if settings.backend == "openai":
+        from brainstorm.llm.openai_compat import OpenAICompatBackend
+
+        return OpenAICompatBackend(settings.host, timeout=settings.timeout)
     from brainstorm.llm.ollama import OllamaBackend
 
     return OllamaBackend(settings.host, timeout=settings.timeout)
@@ -40,7 +49,7 @@ def list_models(
     ctx: typer.Context,
     as_json: JsonFlag = False,
 ) -> None:
-    """List the models the Ollama server has."""
+    """List the models the server has (Ollama, or the OpenAI-compatible server)."""
     if ctx.invoked_subcommand is not None:
         return
     with fail_on_user_errors():
@@ -48,6 +57,9 @@ def list_models(
         models = run_async(_list(settings))
     if as_json:
         print_json([m.__dict__ for m in models])
+        return
+    if not models and settings.backend == "openai":
+        stderr.print("The OpenAI-compatible server lists no models.")
         return
     if not models:
         stderr.print(f"No models yet. Pull one with: brainstorm models pull {settings.model}")
@@ -62,7 +74,7 @@ def list_models(
 
 
 async def _list(settings: Settings) -> list[ModelInfo]:
-    async with _ollama(settings) as backend:
+    async with _server(settings) as backend:
         return await backend.list_models()
 
 
@@ -89,7 +101,7 @@ async def _pull(settings: Settings, name: str) -> None:
         TransferSpeedColumn,
     )
 
-    async with _ollama(settings) as backend:
+    async with _server(settings) as backend:
         if not stderr.is_terminal:
             last = ""
             async for step in backend.pull(name):

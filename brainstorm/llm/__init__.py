@@ -4,14 +4,16 @@ commands which never talk to a model start fast."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from brainstorm.llm.base import Backend, BackendUnavailable
 
 if TYPE_CHECKING:
     from brainstorm.config import Settings
     from brainstorm.llm.ollama import OllamaBackend
+    from brainstorm.llm.openai_compat import OpenAICompatBackend
 
 # The embedded backend's one model, as recorded on the drafts it writes.
 EMBEDDED_MODEL = "smollm2-135m-instruct-q4_1"
@@ -56,7 +58,7 @@ class BackendSelection:
 
     backend: Backend
     model: str  # the model that will write replies (see `resolve_model`)
-    requested: str  # "auto", "ollama" or "embedded"
+    requested: str  # "auto", "ollama", "openai" or "embedded"
     reason: str | None = None  # why `auto` chose this backend
 
     @property
@@ -75,9 +77,12 @@ class BackendSelection:
 async def select_backend(settings: Settings) -> BackendSelection:
     """The backend the settings ask for. `auto` uses Ollama when its server answers, and
     otherwise the embedded model when it is installed."""
+    backend: Backend
+    if settings.backend == "openai":
+        backend = _openai(settings)
+        return BackendSelection(backend, settings.model, "openai")
     from brainstorm.llm.ollama import OllamaBackend
 
-    backend: Backend
     if settings.backend == "ollama":
         backend = OllamaBackend(settings.host, timeout=settings.timeout)
         return BackendSelection(backend, settings.model, "ollama")
@@ -108,18 +113,69 @@ async def select_backend(settings: Settings) -> BackendSelection:
     return BackendSelection(ollama, settings.model, "auto", reason="Ollama answered")
 
 
-def open_embedder(settings: Settings) -> OllamaBackend | None:
-    """An Ollama client for embeddings when the settings ask for them (``duplicates`` is
-    "embeddings" or "auto") and Ollama is the backend in use (or may be: "auto"); None
-    otherwise. The caller closes it (`aclose`). Nothing is sent until it is used."""
+def open_embedder(settings: Settings) -> OllamaBackend | OpenAICompatBackend | None:
+    """A client for embeddings when the settings ask for them (``duplicates`` is "embeddings"
+    or "auto") and the backend in use has them: the OpenAI-compatible server's /v1/embeddings
+    with ``--backend openai``, else Ollama's (also for "auto", which may use it); None for the
+    embedded model. The caller closes it (`aclose`). Nothing is sent until it is used."""
     if settings.duplicates == "text" or settings.backend == "embedded":
         return None
+    if settings.backend == "openai":
+        try:
+            return _openai(settings)
+        except BackendUnavailable:  # an unusable --host: fall back to text, like a dead server
+            return None
     from brainstorm.llm.ollama import OllamaBackend
 
     try:
         return OllamaBackend(settings.host, timeout=settings.timeout)
     except BackendUnavailable:  # an unusable --host: fall back to text, like a dead server
         return None
+
+
+def server_location(settings: Settings) -> str:
+    """Where the settings' backend runs, as shown to people (never with credentials), without
+    loading a client: for the app's header before it has connected."""
+    from brainstorm.llm.urls import openai_base_url, redact
+
+    if settings.backend == "embedded":
+        return "the embedded model"
+    if settings.backend == "openai":
+        try:
+            return redact(openai_base_url(settings.host))
+        except ValueError:
+            return redact(settings.host or "(no host)")
+    return redact(settings.host or "http://127.0.0.1:11434")
+
+
+def sent_options(backend: Backend, options: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The model options `backend` really sends, and the names of those it leaves out (the
+    OpenAI-compatible API has no field for num_ctx, top_k…). Record the first on drafts;
+    say the second once (`options_note`)."""
+    split = getattr(backend, "sent_options", None)
+    if callable(split):
+        sent, dropped = split(options)
+        return dict(sent), list(dropped)
+    return dict(options), []
+
+
+def options_note(backend: Backend, options: Mapping[str, Any]) -> str | None:
+    """One warning line naming the options `backend` does not send (None when it sends all)."""
+    note = getattr(backend, "options_note", None)
+    return note(options) if callable(note) else None
+
+
+def take_notes(backend: Backend) -> list[str]:
+    """What the backend learned while working that a person should hear once (e.g. the server
+    cannot do structured output, so replies were split as plain text)."""
+    take = getattr(backend, "take_notes", None)
+    return list(take()) if callable(take) else []
+
+
+def _openai(settings: Settings) -> OpenAICompatBackend:
+    from brainstorm.llm.openai_compat import OpenAICompatBackend
+
+    return OpenAICompatBackend(settings.host, timeout=settings.timeout)
 
 
 def _embedded() -> Backend:

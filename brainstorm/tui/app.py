@@ -42,9 +42,15 @@ DARK_THEME = "textual-dark"
 
 
 def _initial_where(settings: Settings) -> str:
-    if settings.backend == "embedded":
-        return "the embedded model"
-    return settings.host or "http://127.0.0.1:11434"
+    from brainstorm.llm import server_location
+
+    return server_location(settings)  # never with the credentials a host URL may carry
+
+
+def _client_module(settings: Settings) -> str:
+    if settings.backend == "openai":
+        return "brainstorm.llm.openai_compat"
+    return "brainstorm.llm.ollama"
 
 
 class BrainstormApp(App[None]):
@@ -74,7 +80,12 @@ class BrainstormApp(App[None]):
         # Human-first writing timers by session id: they outlive a visit to the session.
         self.round_timers: dict[str, RoundTimer] = {}
         self.set_reactive(
-            BrainstormApp.backend_state, BackendState("checking", where=_initial_where(settings))
+            BrainstormApp.backend_state,
+            BackendState(
+                "checking",
+                where=_initial_where(settings),
+                backend="openai" if settings.backend == "openai" else "ollama",
+            ),
         )
         themes = self.available_themes
         chosen = settings.theme if settings.theme in themes else DARK_THEME
@@ -110,9 +121,9 @@ class BrainstormApp(App[None]):
         from brainstorm.llm import resolve_model, select_backend
 
         if self.backend is None and self.settings.backend != "embedded":
-            # The ollama client (with httpx) takes a while to import: do it off the event
-            # loop, so the session list draws and takes keys meanwhile.
-            await asyncio.to_thread(importlib.import_module, "brainstorm.llm.ollama")
+            # A client (ollama or openai, with httpx) takes a while to import: do it off the
+            # event loop, so the session list draws and takes keys meanwhile.
+            await asyncio.to_thread(importlib.import_module, _client_module(self.settings))
         current = self.backend_state
         if current.phase != "checking":
             self.backend_state = BackendState(
@@ -163,20 +174,23 @@ class BrainstormApp(App[None]):
         self.backend_state = BackendState(
             "down",
             where=where,
-            backend=self.backend.name if self.backend is not None else "ollama",
+            backend=self.backend.name if self.backend is not None else self._backend_tried(),
             message=error.message,
             hint=error.hint,
         )
 
+    def _backend_tried(self) -> str:
+        return "openai" if self.settings.backend == "openai" else "ollama"
+
     def _host_tried(self) -> str:
-        if self.settings.backend == "embedded":
-            return "the embedded model"
+        if self.settings.backend in ("embedded", "openai"):
+            return _initial_where(self.settings)
         try:
             from brainstorm.llm.ollama import resolve_host
 
             return resolve_host(self.settings.host)
         except ValueError:
-            return self.settings.host or "(no host)"
+            return _initial_where(self.settings)
 
     def action_reconnect(self) -> None:
         self.check_backend()

@@ -27,7 +27,7 @@ def same_model(a: str, b: str) -> bool:
 class BackendState:
     phase: Phase
     where: str  # the host tried (or the embedded model), for every message
-    backend: str = "ollama"  # "ollama" or "embedded"
+    backend: str = "ollama"  # "ollama", "openai" (an OpenAI-compatible server) or "embedded"
     models: tuple[str, ...] = ()
     message: str = ""  # why it is down, worded for a person
     hint: str | None = None
@@ -58,13 +58,23 @@ class BackendState:
     def describe(self, model: str) -> str:
         """One line for the banner: where, which model, and what to do when something is off."""
         where = self.where
+        server = "the OpenAI-compatible server" if self.backend == "openai" else "Ollama"
         if self.phase == "checking":
-            return f"Connecting to Ollama at {where}…"
+            return f"Connecting to {server} at {where}…"
         if self.phase == "down":
             line = self.message
             if where not in line:
                 line = f"No model server at {where}. {line}"
             return f"{line.strip()} Browsing, editing and accepting still work; ctrl+r retries."
+        if self.backend == "openai":
+            if self.model_missing(model):
+                served = ", ".join(self.models[:5]) + (", …" if len(self.models) > 5 else "")
+                return (
+                    f"Model '{model}' is not served by {server} at {where}"
+                    + (f" (it serves {served})" if served else "")
+                    + "; pick another model for a new session."
+                )
+            return f"OpenAI-compatible server at {where} · model {model}"
         if self.backend != "ollama":
             line = (
                 f"Offline model {self.effective_model(model)}: tiny, its drafts are rough;"
@@ -83,6 +93,6 @@ class BackendState:
     def level(self, model: str) -> Literal["ok", "warning", "error"]:
         if self.phase == "down":
             return "error"
-        if self.phase == "checking" or self.model_missing(model) or self.backend != "ollama":
+        if self.phase == "checking" or self.model_missing(model) or self.backend == "embedded":
             return "warning"
         return "ok"
