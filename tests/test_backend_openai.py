@@ -8,6 +8,7 @@ is in test_openai_server.py."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -384,7 +385,15 @@ async def test_credentials_in_the_host_url_are_sent_but_never_shown(fake: FakeOp
         fake.fail = (500, {"detail": "proxy says: bad password s3cret-pw for alice"})
         error, _ = await failure(backend, ask())
     assert "s3cret" not in str(error) and "alice" not in str(error)
-    assert fake.requests[0].headers["authorization"].startswith("Basic ")  # sent, as basic auth
+    token = fake.requests[0].headers["authorization"].removeprefix("Basic ")  # sent as basic auth
+    assert base64.b64decode(token) == b"alice:s3cret-pw"
+    # A server that wants a key echoes the Authorization header it got: the basic-auth token.
+    fake.fail, fake.api_key = None, KEY
+    async with OpenAICompatBackend(secret_url, api_key="") as backend:
+        refused, _ = await failure(backend, ask())
+    assert isinstance(refused, ServerError) and refused.status == 401
+    assert "refused the user name and password in the --host URL" in refused.message
+    assert token not in str(refused) and "s3cret" not in str(refused)
 
 
 def test_base_urls_and_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -403,7 +412,7 @@ def test_base_urls_and_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
     assert redact("u:p@h:11434") == "h:11434"
     assert redact("http://h:1/v1") == "http://h:1/v1"
     assert redact("http://u:p@[::1") == "[::1"  # malformed: still nothing before the @
-    assert set(credentials("http://u:p%40ss@h/v1")) == {"u", "p%40ss", "p@ss"}
+    assert set(credentials("http://u:p%40ss@h/v1")) == {"u", "p%40ss", "p@ss", "dTpwQHNz"}
     with pytest.raises(BackendUnavailable) as bad_host:
         OpenAICompatBackend("ftp://user:pw@h/v1")
     assert "pw" not in str(bad_host.value) and "--host" in str(bad_host.value)

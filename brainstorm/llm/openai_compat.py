@@ -111,10 +111,12 @@ class OpenAICompatBackend:
                 "Use a form like http://127.0.0.1:8000/v1 for --host.",
             ) from None
         key = os.environ.get("OPENAI_API_KEY", "") if api_key is None else api_key
+        in_url = credentials(self._base_url)
         self._context = Context(
             location=redact(self._base_url),
             key_given=bool(key),
-            secrets=(*((key,) if key else ()), *credentials(self._base_url)),
+            secrets=(*((key,) if key else ()), *in_url),
+            basic_auth=bool(in_url),
         )
         self._client = openai.AsyncOpenAI(
             base_url=self._base_url,

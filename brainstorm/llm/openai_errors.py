@@ -50,6 +50,8 @@ class Context:
     location: str
     key_given: bool
     secrets: tuple[str, ...] = ()
+    # Credentials in the URL go as HTTP basic auth, which takes the place of the API key.
+    basic_auth: bool = False
 
     def scrub(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
@@ -114,6 +116,13 @@ def _status_error(
     reason = context.scrub(detail(exc.body) or exc.response.reason_phrase or "no reason given")
     lowered = reason.lower()
     if status == 401:
+        if context.basic_auth:
+            return ServerError(
+                f"{_cap(where)} refused the user name and password in the --host URL"
+                f" (401: {reason}).",
+                "Check them; they are sent as HTTP basic auth, in place of OPENAI_API_KEY.",
+                status=status,
+            )
         if context.key_given:
             return ServerError(
                 f"{_cap(where)} refused the API key in OPENAI_API_KEY (401: {reason}).",

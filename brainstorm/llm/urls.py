@@ -9,6 +9,7 @@ name its server before one has loaded.
 
 from __future__ import annotations
 
+import base64
 import os
 import urllib.parse
 
@@ -37,8 +38,9 @@ def redact(url: str) -> str:
 
 
 def credentials(url: str) -> list[str]:
-    """The user name and password in `url` (percent-decoded and as written), to scrub them
-    from any text a server sends back. Empty when there are none."""
+    """The user name and password in `url` — as written, percent-decoded, and as the HTTP
+    basic-auth token they are sent as — to scrub from any text a server sends back (a server
+    may echo the Authorization header). Empty when there are none."""
     try:
         split = urllib.parse.urlsplit(url if "://" in url else f"//{url}")
     except ValueError:
@@ -47,6 +49,10 @@ def credentials(url: str) -> list[str]:
     for raw in (split.username, split.password):
         if raw:
             found.extend({raw, urllib.parse.unquote(raw)})
+    if split.username or split.password:
+        pair = f"{urllib.parse.unquote(split.username or '')}:"
+        pair += urllib.parse.unquote(split.password or "")
+        found.append(base64.b64encode(pair.encode()).decode())
     return found
 
 
