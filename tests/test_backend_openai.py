@@ -216,7 +216,7 @@ async def test_lists_models_and_rejects_an_unknown_one_before_sending(
     fake.embedding_models.add("fake-embed")
     assert [m.name for m in await backend.list_models()] == [MODEL, "fake-embed"]
     error, _ = await failure(backend, ask("llama3.2"))
-    assert isinstance(error, ModelNotFound) and error.exit_code == 3
+    assert isinstance(error, ModelNotFound)
     assert error.message == (
         f"Model 'llama3.2' is not served by the OpenAI-compatible server at {fake.url}."
     )
@@ -275,7 +275,7 @@ async def test_server_down(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(BackendUnavailable) as listing:
             await backend.list_models()
         error, _ = await failure(backend, ask())
-    assert isinstance(error, BackendUnavailable) and error.exit_code == 3
+    assert isinstance(error, BackendUnavailable)
     expected = f"Cannot reach the OpenAI-compatible server at {url}/v1."
     assert listing.value.message == error.message == expected
     assert error.hint is not None and "llama_cpp.server" in error.hint
@@ -416,6 +416,27 @@ def test_base_urls_and_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(BackendUnavailable) as bad_host:
         OpenAICompatBackend("ftp://user:pw@h/v1")
     assert "pw" not in str(bad_host.value) and "--host" in str(bad_host.value)
+
+
+def test_no_backend_shows_url_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: credentials in a host URL stay out of every message and the app's header,
+    whichever backend is chosen (the Ollama client itself never gets them)."""
+    from brainstorm.llm import server_location
+    from brainstorm.llm.ollama import OllamaBackend
+
+    with pytest.raises(BackendUnavailable) as bad:
+        OllamaBackend("http://bob:hunter2@h:99999")
+    assert "hunter2" not in str(bad.value) and "bob" not in str(bad.value)
+    assert "'http://h:99999' is not a valid Ollama address." in bad.value.message
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    for backend, shown in [
+        ("ollama", "http://gpu:11434"),
+        ("auto", "http://gpu:11434"),
+        ("openai", "http://gpu:11434/v1"),
+    ]:
+        settings = Settings(backend=backend, host="http://bob:hunter2@gpu:11434")
+        assert server_location(settings) == shown
+    assert server_location(Settings(backend="embedded")) == "the embedded model"
 
 
 # --- selection --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from brainstorm.llm.base import (
     ServerError,
     StreamInterrupted,
 )
+from brainstorm.llm.urls import redact
 from brainstorm.models import GenerationStats
 
 # Without a timeout the client waits forever. Reads stay unlimited (loading a large model or a
@@ -107,7 +108,8 @@ class OllamaBackend:
             self._host = resolve_host(host)
         except ValueError:
             raise BackendUnavailable(
-                f"{host or os.environ.get('OLLAMA_HOST')!r} is not a valid Ollama address.",
+                f"{redact(host or os.environ.get('OLLAMA_HOST') or '')!r} is not a valid Ollama"
+                " address.",
                 "Use a form like `127.0.0.1:11434` or `http://host:11434` for --host / "
                 "OLLAMA_HOST.",
             ) from None
