@@ -299,9 +299,11 @@ def test_cli_models_batch_and_embedding_duplicates(
 
     batch = tmp_path / "prompts.txt"
     batch.write_text("Quiet corners\nShared desks\n")
+    # Credentials in --host and a key: the batch's progress lines and JSON lines show neither.
+    host = f"http://carol:pw-batch-19ad@127.0.0.1:{llama_server.port}/v1"
     ran = cli(
         "--host",
-        llama_server.url,
+        host,
         "batch",
         str(batch),
         "--session",
@@ -313,8 +315,12 @@ def test_cli_models_batch_and_embedding_duplicates(
         "--json",
         *SHORT,
         **env,
+        OPENAI_API_KEY="sk-batch-secret-77",
     )
     assert ran.returncode == 0, ran.stderr
+    for text in (ran.stdout, ran.stderr):
+        assert "pw-batch-19ad" not in text and "carol" not in text and "sk-batch" not in text
+    assert f"at http://127.0.0.1:{llama_server.port}/v1" in ran.stderr
     lines = [json.loads(line) for line in ran.stdout.splitlines() if line.startswith("{")]
     results = [line for line in lines if "status" in line and "prompt" in line]
     assert sorted(r["status"] for r in results) == ["completed", "completed"], ran.stdout
