@@ -1,6 +1,7 @@
-"""Near-duplicate detection (brainstorm/duplicates.py): hand-made near-duplicate and distinct
-pairs, grouping, the diversity figures against a direct computation, properties of identical
-copies, and the embeddings path against the fake Ollama's /api/embed."""
+"""Near-duplicate detection (brainstorm/duplicates/): hand-made near-duplicate and distinct
+pairs, leader groups and nearest flags, the diversity figures against a direct computation,
+properties of identical copies, and the embeddings path against the fake Ollama's /api/embed.
+The incremental index and its file: tests/test_duplicate_index.py."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def test_a_threshold_is_a_setting() -> None:
         Similarity.text(1.5)
 
 
-def test_groups_join_chains_and_report_their_weakest_link() -> None:
+def test_groups_are_led_by_their_first_idea_and_report_the_least_similar_member() -> None:
     ideas = [
         (1, "Moss walls that absorb sound"),
         (2, "Carpet the floors to dampen footsteps"),
@@ -97,46 +98,70 @@ def test_groups_join_chains_and_report_their_weakest_link() -> None:
         (6, "A seed library"),
     ]
     report = find_duplicates(ideas, Similarity.text())
-    assert [g.ids for g in report.groups] == [(1, 3, 4), (2, 5)]
+    assert [(g.leader, g.ids) for g in report.groups] == [(1, (1, 3, 4)), (2, (2, 5))]
     first = report.group_of(1)
     assert first is not None and first.similarity == pytest.approx(
-        min(text_similarity(ideas[0][1], ideas[2][1]), text_similarity(ideas[2][1], ideas[3][1]))
+        min(text_similarity(ideas[0][1], ideas[2][1]), text_similarity(ideas[0][1], ideas[3][1]))
     )
     assert report.group_of(5) is not None and report.group_of(5).similarity == 1.0  # type: ignore[union-attr]
     assert report.distinct == 3 and report.distinct_share == pytest.approx(3 / 6)
     assert report.duplicated_ideas == 5
-    assert report.duplicates_of(4) == [1, 3]
+    # Nearest first: #4 is closer to #3 (one word more) than to #1.
+    assert report.duplicates_of(4) == [3, 1] and report.near(4).count == 2
+    assert report.duplicates_of(6) == [] and report.near(6).count == 0
     data = report.as_json()
-    assert data["groups"][0]["ideas"] == [1, 3, 4] and data["method"] == "text"
+    assert data["groups"][0] == {
+        "leader": 1,
+        "size": 3,
+        "ideas": [1, 3, 4],
+        "similarity": round(first.similarity, 4),
+    }
+    assert data["method"] == "text"
 
 
-def _direct(items: list[tuple[int, str]], threshold: float) -> tuple[list[set[int]], float]:
-    """Groups (as sets) and mean pairwise distance computed pair by pair, as an oracle."""
-    parent = {i: i for i, _ in items}
+def test_a_chain_of_near_duplicates_is_not_one_group() -> None:
+    # A≈B and B≈C, but A and C have little in common: single linkage would put all three in
+    # one group; leader groups keep C apart, and the flags still show B resembles both.
+    a, b, c = "quiet room booth", "quiet room booths phone", "room booths phone calls"
+    similarity = Similarity.text(0.7)
+    assert similarity.is_duplicate(text_similarity(a, b))
+    assert similarity.is_duplicate(text_similarity(b, c))
+    assert not similarity.is_duplicate(text_similarity(a, c))
+    report = find_duplicates([(1, a), (2, b), (3, c)], similarity)
+    assert [g.ids for g in report.groups] == [(1, 2)]
+    assert report.group_of(3) is None and report.distinct == 2
+    assert sorted(report.duplicates_of(2)) == [1, 3] and report.duplicates_of(3) == [2]
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            x = parent[x]
-        return x
 
-    distances = []
-    for (i, a), (j, b) in itertools.combinations(items, 2):
-        sim = text_similarity(a, b)
-        distances.append(1 - sim)
-        if sim >= threshold - 1e-9:
-            parent[find(j)] = find(i)
-    groups: dict[int, set[int]] = {}
-    for i, _ in items:
-        groups.setdefault(find(i), set()).add(i)
-    return [g for g in groups.values() if len(g) > 1], sum(distances) / len(distances)
+def _direct(
+    items: list[tuple[int, str]], threshold: float
+) -> tuple[dict[int, int], dict[int, list[int]], float]:
+    """Leaders, near-duplicates (nearest first, then lower id) and the mean pairwise distance,
+    computed pair by pair from the definitions, as an oracle."""
+    sims = {(i, j): text_similarity(a, b) for (i, a), (j, b) in itertools.permutations(items, 2)}
+    leader: dict[int, int] = {}
+    for i, _ in sorted(items):
+        links = [(-sims[i, j], j) for j in leader if leader[j] == j and sims[i, j] >= threshold]
+        leader[i] = min(links)[1] if links else i
+    near = {
+        i: [
+            j
+            for _, j in sorted(
+                (-sims[i, j], j) for j, _ in items if j != i and sims[i, j] >= threshold
+            )
+        ]
+        for i, _ in items
+    }
+    pairs = list(itertools.combinations(sorted(i for i, _ in items), 2))
+    mean = sum(1 - sims[p] for p in pairs) / len(pairs)
+    return leader, near, mean
 
 
 def test_matches_a_pair_by_pair_computation_across_blocks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Small blocks so the block-wise upper triangle is exercised; repeated texts too.
-    monkeypatch.setattr("brainstorm.duplicates.BLOCK_ROWS", 7)
-    monkeypatch.setattr("brainstorm.duplicates.SINGLE_BLOCK", 10)
+    # Small blocks so that rows are compared block by block; repeated texts too.
+    monkeypatch.setattr("brainstorm.duplicates.index.BLOCK_ROWS", 7)
     rng = random.Random(7)
     words = [
         "moss",
@@ -156,12 +181,20 @@ def test_matches_a_pair_by_pair_computation_across_blocks(
     texts += texts[:5] + [t.upper() for t in texts[5:8]]
     items = list(enumerate(texts, start=1))
     report = find_duplicates(items, Similarity.text(0.75))
-    groups, mean_distance = _direct(items, 0.75)
-    assert sorted(map(sorted, (set(g.ids) for g in report.groups))) == sorted(map(sorted, groups))
+    leader, near, mean_distance = _direct(items, 0.75)
+    groups: dict[int, list[int]] = {}
+    for i, lead in leader.items():
+        groups.setdefault(lead, []).append(i)
+    assert [g.ids for g in report.groups] == sorted(
+        tuple(sorted(g)) for g in groups.values() if len(g) > 1
+    )
+    assert all(report.group_of(i).leader == leader[i] for i in leader if report.group_of(i))  # type: ignore[union-attr]
+    for i, others in near.items():
+        assert report.duplicates_of(i) == others[:3] and report.near(i).count == len(others)
     assert report.mean_pairwise_distance == pytest.approx(mean_distance, abs=1e-5)
-    assert report.distinct == len(items) - sum(len(g) - 1 for g in groups)
-    assert BLOCK_ROWS >= 512  # the real block size stays large (speed)
-    monkeypatch.undo()  # and one symmetric matrix gives the same
+    assert report.distinct == len(groups)
+    assert BLOCK_ROWS >= 256  # the real block size stays large (speed)
+    monkeypatch.undo()  # and one block gives the same
     single = find_duplicates(items, Similarity.text(0.75))
     assert [g.ids for g in single.groups] == [g.ids for g in report.groups]
     assert single.mean_pairwise_distance == pytest.approx(report.mean_pairwise_distance)
