@@ -4,7 +4,7 @@ No terminal or UI library here: front ends decide how the words are styled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from brainstorm.models import Author, Idea, ReviewAction, Status
@@ -74,3 +74,11 @@ def decision_label(action: ReviewAction) -> str:
     if action.text == action.before_text and action.title is not None:
         return "title edited"
     return "edited"
+def duplicate_flag(nearest: Sequence[int], count: int) -> str:
+    """An idea's near-duplicate flag: its nearest few and how many more, e.g. "≈ #3 #7" or
+    "≈ #3 #7 #9 +9,993" ("" when it has none). Bounded whatever the session's size."""
+    if not count:
+        return ""
+    flag = "≈ " + " ".join(f"#{i}" for i in nearest)
+    more = count - len(nearest)
+    return f"{flag} +{more:,}" if more > 0 else flag

@@ -19,6 +19,7 @@ import re
 import secrets
 import threading
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -392,3 +393,19 @@ def _release_lock(fd: int) -> None:
         os.ftruncate(fd, 0)
     fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
+
+
+@contextlib.contextmanager
+def writer_lock_if_free(store: SessionStore, session_id: str) -> Iterator[bool]:
+    """Hold the session's writer lock for the block if no one else does (never waits).
+    Yields whether it is held: derived files beside a session (the near-duplicate index) are
+    written only by the process that holds it."""
+    try:
+        fd = _acquire_lock(store.path_for(session_id).with_suffix(LOCK_SUFFIX), session_id)
+    except (SessionLocked, OSError):  # OSError: a read-only directory
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        _release_lock(fd)

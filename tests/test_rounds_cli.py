@@ -137,7 +137,7 @@ def test_stats_compare_the_person_with_the_model(
     table = ok(run("stats", session)).stdout
     assert "Human-first round" in table and "duplicated one of yours" in table
     assert "distinct ideas" in table and "6 of 7" in table
-    assert "≈ #1 #3" in table
+    assert "#1 ≈ #3" in table  # the group: its leader, then its members
 
     shown = ok(run("show", session)).stdout
     assert "≈ #3" in shown and "≈ #1" in shown

@@ -69,8 +69,11 @@ def test_stats_across_sessions_by_model_and_technique(run: Run, reviewed: str) -
 
 
 def test_stats_usage(run: Run) -> None:
-    assert run("stats").returncode == 2
-    assert run("stats", "x", "--all").returncode == 2
+    usage = run("stats")
+    assert usage.returncode == 2 and "give a SESSION, or --all" in usage.stderr
+    # With a SESSION, --all lists every row (the session must still exist).
+    missing = run("stats", "x", "--all")
+    assert missing.returncode == 1 and "no session 'x'" in missing.stderr
 
 
 def test_history_shows_original_revisions_and_diff(run: Run, reviewed: str) -> None:

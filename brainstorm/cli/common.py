@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -21,12 +22,12 @@ from brainstorm.ideation import TechniqueError
 from brainstorm.llm.base import BackendError, is_setup_error
 from brainstorm.metrics import idea_metrics
 from brainstorm.models import Author, Idea, Session, Status
-from brainstorm.presentation import source_label, status_label
+from brainstorm.presentation import duplicate_flag, source_label, status_label
 from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
-    from brainstorm.duplicates import DuplicateReport, Similarity
+    from brainstorm.duplicates import DuplicateReport, NearDuplicates, Similarity
     from brainstorm.generate import GenerationOutcome
     from brainstorm.llm import BackendSelection
     from brainstorm.sources import Ensemble
@@ -232,19 +233,16 @@ _BADGES: dict[Status, tuple[str, str]] = {
 }
 
 
-def render_idea(idea: Idea, duplicates: list[int] | None = None) -> Text:
+def render_idea(idea: Idea, near: NearDuplicates | None = None) -> Text:
     """One idea for the terminal. Model text goes in as plain Text (never markup) and with its
-    control characters made visible. ``duplicates``: the other ideas of its near-duplicate
-    group, flagged as "≈ #3 #7"."""
+    control characters made visible. ``near``: its near-duplicates, flagged as "≈ #3 #7 +2"."""
     style = "bold black on cyan" if idea.author is Author.HUMAN else _BADGES[idea.status][1]
     line = Text(f"#{idea.id:<3} ", style="bold")
     line.append(f" {status_label(idea)} ", style=style)
     if idea.incomplete:
         line.append(" INCOMPLETE ", style="bold white on magenta")
-    if duplicates:
-        line.append(
-            " ≈ " + " ".join(f"#{i}" for i in duplicates) + " ", style="bold black on white"
-        )
+    if near is not None and near.count:
+        line.append(f" {duplicate_flag(near.nearest, near.count)} ", style="bold black on white")
     if idea.title:
         line.append(" ")
         line.append(visible(idea.title), style="bold")
@@ -261,7 +259,11 @@ def render_idea(idea: Idea, duplicates: list[int] | None = None) -> Text:
     return line
 
 
-def idea_json(idea: Idea, duplicates: list[int] | None = None) -> dict[str, Any]:
+def idea_json(idea: Idea, report: DuplicateReport | None = None) -> dict[str, Any]:
+    """An idea for --json. With ``report``: its nearest near-duplicates (at most a few),
+    how many it has, and the leader of its group (None when in none)."""
+    near = report.near(idea.id) if report is not None else None
+    group = report.group_of(idea.id) if report is not None else None
     return {
         "id": idea.id,
         "status": idea.status.value,
@@ -281,7 +283,9 @@ def idea_json(idea: Idea, duplicates: list[int] | None = None) -> dict[str, Any]
         "options": idea.options,
         "metrics": idea_metrics(idea).model_dump(mode="json"),
         "before_reveal": idea.before_reveal,
-        "duplicates": duplicates or [],
+        "duplicates": list(near.nearest) if near else [],
+        "near_duplicates": near.count if near else 0,
+        "duplicate_group": group.leader if group else None,
     }
 
 
@@ -302,31 +306,64 @@ def session_json(
         "human_first": session.human_first,
         "revealed": session.revealed,
         "hidden_ideas": len(session.ideas) - len(ideas),
-        "ideas": [
-            idea_json(idea, report.duplicates_of(idea.id) if report else None) for idea in ideas
-        ],
+        "ideas": [idea_json(idea, report) for idea in ideas],
         "duplicates": report.as_json() if report else None,
         "warnings": warnings,
     }
 
 
-def similarity_for(settings: Settings, texts: list[str]) -> Similarity:
+def similarity_for(
+    settings: Settings,
+    texts: list[str],
+    *,
+    vectors: Path | None = None,
+    owner: bool = False,
+) -> Similarity:
     """How ideas are compared, as the settings say. Only the "embeddings" and "auto" methods
-    talk to Ollama (embedding ``texts``); when embeddings cannot be had, text similarity is
-    used, with a warning if embeddings were asked for explicitly."""
+    talk to Ollama, embedding those of ``texts`` that the ``vectors`` file (beside the
+    session) has no vector for; ``owner`` (holding the session's writer lock) stores the new
+    ones there. When embeddings cannot be had, text similarity is used, with a warning if
+    embeddings were asked for explicitly."""
     from brainstorm.duplicates import Similarity, similarity_from_settings
 
     if settings.duplicates == "text":
         return Similarity.text(settings.duplicate_threshold)
-    similarity = run_async(similarity_from_settings(settings, texts))
+    known: Similarity | None = None
+    if vectors is not None and settings.embedding_model:
+        from brainstorm.duplicates.cache import load_vectors
+
+        stored = load_vectors(vectors, settings.embedding_model)
+        known = Similarity("embeddings", embedding_model=settings.embedding_model, stored=stored)
+    similarity = run_async(similarity_from_settings(settings, texts, reuse=known))
     if similarity.fell_back and similarity.note:
         warn(similarity.note)
+    if owner and vectors is not None and similarity.method == "embeddings":
+        from brainstorm.duplicates.cache import save_vectors
+        from brainstorm.duplicates.similarity import text_digest
+
+        if any(text_digest(t) not in similarity.stored for t in similarity.vectors):
+            save_vectors(vectors, similarity)
     return similarity
 
 
-def duplicate_report(settings: Settings, session: Session) -> DuplicateReport:
-    """Near-duplicates among the session's visible ideas, by the method the settings choose."""
-    from brainstorm.duplicates import idea_text, session_duplicates, session_ideas
+def duplicate_report(
+    state: CliState, session: Session, extra_texts: list[str] | None = None
+) -> tuple[DuplicateReport, Similarity]:
+    """Near-duplicates among the session's visible ideas, by the method the settings choose,
+    and the similarity used (``extra_texts`` are embedded too, for the human-first figures).
 
-    texts = [idea_text(idea) for idea in session_ideas(session)]
-    return session_duplicates(session, similarity_for(settings, texts))
+    Through the derived index beside the session file: only ideas new or changed since it was
+    written are compared. It is written only when no other process holds the session (this
+    command then holds the writer lock for the moment it takes); otherwise computed in
+    memory."""
+    from brainstorm.duplicates import DuplicateTracker, session_items
+    from brainstorm.duplicates.cache import derived_paths
+    from brainstorm.store import writer_lock_if_free
+
+    path = state.store.path_for(session.id)
+    texts = [text for _, text in session_items(session)] + (extra_texts or [])
+    with writer_lock_if_free(state.store, session.id) as owner:
+        vectors = derived_paths(path)[1]
+        similarity = similarity_for(state.settings, texts, vectors=vectors, owner=owner)
+        report = DuplicateTracker(path, owner=owner).report(session, similarity)
+    return report, similarity

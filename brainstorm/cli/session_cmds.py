@@ -161,7 +161,7 @@ def show(
         for message in loaded.warnings:
             warn(message)
         s = loaded.session
-        report = duplicate_report(state.settings, s)
+        report, _ = duplicate_report(state, s)
     if as_json:
         print_json(session_json(s, loaded.warnings, report))
         return
@@ -179,7 +179,7 @@ def show(
         stdout.print(Text("No ideas yet. Ask for some with `brainstorm ask`.", style="dim"))
     for idea in ideas:
         stdout.print()
-        stdout.print(render_idea(idea, report.duplicates_of(idea.id)))
+        stdout.print(render_idea(idea, report.near(idea.id)))
     if report.groups:
         stdout.print(
             Text(

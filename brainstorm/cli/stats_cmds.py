@@ -15,16 +15,25 @@ from brainstorm.cli.common import (
     IdeaArg,
     JsonFlag,
     SessionArg,
+    duplicate_report,
     fail_on_user_errors,
     get_state,
     print_json,
-    similarity_for,
     stdout,
     warn,
 )
 from brainstorm.cli.decisions import print_decisions
+from brainstorm.cli.stats_tables import (
+    GROUPS_SHOWN,
+    ROWS_SHOWN,
+    bar,
+    diversity_table,
+    human_first_table,
+    ideas_table,
+    pct,
+    summary_table,
+)
 from brainstorm.metrics import (
-    IdeaMetrics,
     SessionMetrics,
     aggregate,
     group_metrics,
@@ -35,101 +44,15 @@ from brainstorm.metrics import (
 from brainstorm.models import Session
 
 if TYPE_CHECKING:
-    from brainstorm.duplicates import DuplicateReport
-    from brainstorm.rounds import HumanFirstFigures
+    pass
 from brainstorm.presentation import status_label
 from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
-
-BAR_WIDTH = 10
 
 
 def register(app: typer.Typer) -> None:
     app.command("stats")(stats)
     app.command("history")(history)
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def _bar(rate: float | None) -> Text:
-    """A bar for an edit rate (full at 100%; longer rates are capped and marked)."""
-    if rate is None:
-        return Text("")
-    filled = round(min(rate, 1.0) * BAR_WIDTH)
-    bar = Text("█" * filled, style="magenta")
-    bar.append("·" * (BAR_WIDTH - filled), style="dim")
-    if rate > 1:
-        bar.append("+", style="bold magenta")
-    return bar
-
-
-def _summary_table(title: str, figures: SessionMetrics) -> Table:
-    table = Table(title=title, title_justify="left", box=None, show_header=False)
-    table.add_column("figure", style="bold")
-    table.add_column("value")
-    counts = figures.by_status
-    rows = [
-        (
-            "ideas",
-            f"{figures.ideas} ({figures.model_ideas} by the model,"
-            f" {figures.human_ideas} by people)",
-        ),
-        (
-            "status",
-            f"{counts.get('draft', 0)} draft · {counts.get('accepted', 0)} accepted · "
-            f"{counts.get('rejected', 0)} rejected",
-        ),
-        ("model ideas edited", str(figures.edited_model_ideas)),
-        ("word edit rate", _pct(figures.word_edit_rate)),
-        ("char edit rate", _pct(figures.char_edit_rate)),
-        ("model words kept", _pct(figures.model_retention)),
-        ("model share of final text", _pct(figures.model_share)),
-        (
-            "accepted as-is",
-            f"{figures.accepted_as_is} of {figures.accepted_model_ideas} accepted model ideas"
-            f" ({_pct(figures.accepted_as_is_share)})",
-        ),
-        (
-            "accepted text written by",
-            f"model {figures.model_words_in_accepted} words · people "
-            f"{figures.human_words_in_accepted} words ({_pct(figures.model_share_of_accepted)}"
-            " model)",
-        ),
-        ("revisions", str(figures.revisions)),
-    ]
-    if figures.mean_edit_seconds is not None:
-        rows.append(("mean time to last edit", f"{figures.mean_edit_seconds:.0f} s"))
-    for name, value in rows:
-        table.add_row(name, value)
-    return table
-
-
-def _ideas_table(
-    session: Session, per_idea: dict[int, IdeaMetrics], report: DuplicateReport | None = None
-) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    # Fixed columns keep their width; the idea's text takes what is left, cut with an ellipsis.
-    for column, width in (("#", 3), ("status", 20), ("revs", 4), ("edits", 5), ("", BAR_WIDTH)):
-        table.add_column(column, no_wrap=True, min_width=width)
-    table.add_column("idea", no_wrap=True, overflow="ellipsis", ratio=1)
-    for idea_id, figures in per_idea.items():
-        idea = session.ideas[idea_id]
-        label = visible(idea.title or idea.text).splitlines()[0] if idea.text else ""
-        if idea.hidden and not session.revealed:
-            label = "(the model's, hidden until you reveal them)"
-        elif report is not None and (others := report.duplicates_of(idea_id)):
-            label = "≈ " + " ".join(f"#{i}" for i in others) + "  " + label
-        table.add_row(
-            f"#{idea_id}",
-            status_label(idea),
-            str(figures.revisions),
-            _pct(figures.word_edit_rate),
-            _bar(figures.word_edit_rate),
-            Text(label),
-        )
-    return table
 
 
 def _figures_json(figures: SessionMetrics) -> dict[str, Any]:
@@ -141,8 +64,14 @@ def stats(
     session: Annotated[
         str | None, typer.Argument(help="Session id (or a unique prefix).", show_default=False)
     ] = None,
-    all_sessions: Annotated[
-        bool, typer.Option("--all", help="Figures across every session, by model and technique.")
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Without SESSION: figures across every session, by model and technique."
+            " With SESSION: list every idea and duplicate group (by default a long tail is"
+            " summed up in a line).",
+        ),
     ] = False,
     duplicates: Annotated[
         str | None,
@@ -167,8 +96,8 @@ def stats(
     """How much the model's ideas were revised, how diverse the ideas are (near-duplicate
     groups), and for human-first sessions your ideas against the model's. Per idea and per
     session (or --all)."""
-    if (session is None) == (not all_sessions):
-        raise typer.BadParameter("give a SESSION or --all (not both)")
+    if session is None and not every:
+        raise typer.BadParameter("give a SESSION, or --all for every session")
     with fail_on_user_errors():
         state = get_state(ctx)
         state.flags.update(
@@ -179,20 +108,16 @@ def stats(
             }
         )
         store = state.store
-        if all_sessions:
+        if session is None:
             _stats_all(store.ids(), store, as_json)
             return
-        assert session is not None
         loaded = store.load(session)
         for message in loaded.warnings:
             warn(message)
         s = loaded.session
-        from brainstorm.duplicates import idea_text, session_duplicates, session_ideas
         from brainstorm.rounds import comparison_texts, human_first_figures
 
-        texts = [idea_text(idea) for idea in session_ideas(s)] + comparison_texts(s)
-        similarity = similarity_for(state.settings, texts)
-        report = session_duplicates(s, similarity)
+        report, similarity = duplicate_report(state, s, comparison_texts(s))
         rounds = human_first_figures(s, similarity)
     per_idea = session_idea_metrics(s)
     figures = aggregate(per_idea.values())
@@ -206,6 +131,10 @@ def stats(
                         **m.model_dump(mode="json"),
                         "hidden": s.ideas[idea_id].hidden and not s.revealed,
                         "duplicates": report.duplicates_of(idea_id),
+                        "near_duplicates": report.near(idea_id).count,
+                        "duplicate_group": group.leader
+                        if (group := report.group_of(idea_id))
+                        else None,
                     }
                     for idea_id, m in per_idea.items()
                 ],
@@ -214,96 +143,16 @@ def stats(
             }
         )
         return
-    stdout.print(_summary_table(f"{visible(s.topic)} ({s.id})", figures))
+    rows, groups = (None, None) if every else (ROWS_SHOWN, GROUPS_SHOWN)
+    stdout.print(summary_table(f"{visible(s.topic)} ({s.id})", figures))
     stdout.print()
-    stdout.print(_diversity_table(s, report))
+    stdout.print(diversity_table(s, report, limit=groups))
     if rounds is not None:
         stdout.print()
-        stdout.print(_human_first_table(s, rounds))
+        stdout.print(human_first_table(s, rounds))
     if per_idea:
         stdout.print()
-        stdout.print(_ideas_table(s, per_idea, report))
-
-
-def _idea_label(session: Session, idea_id: int, width: int = 50) -> str:
-    idea = session.ideas[idea_id]
-    text = " ".join(visible(idea.title or idea.text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _diversity_table(session: Session, report: DuplicateReport) -> Table:
-    table = Table(
-        title="Diversity (near-duplicates)", title_justify="left", box=None, show_header=False
-    )
-    table.add_column("figure", style="bold")
-    table.add_column("value")
-    method = f"{report.method} similarity ≥ {report.threshold:.2f}"
-    if report.method == "embeddings" and report.embedding_model:
-        method += f" ({report.embedding_model})"
-    table.add_row("compared", f"{report.ideas} ideas, {method}")
-    if report.note and report.requested == "auto":  # an explicit choice was warned about
-        table.add_row("", Text(f"auto: {report.note}", style="dim"))
-    table.add_row(
-        "distinct ideas",
-        f"{report.distinct} of {report.ideas} ({_pct(report.distinct_share)})"
-        f" · {report.duplicated_ideas} in {len(report.groups)} duplicate group(s)",
-    )
-    distance = report.mean_pairwise_distance
-    table.add_row("mean pairwise distance", "–" if distance is None else f"{distance:.2f}")
-    for group in report.groups:
-        ids = " ".join(f"#{i}" for i in group.ids)
-        table.add_row(
-            Text(f"≈ {ids}"),
-            Text(f"{_idea_label(session, group.ids[0])} (≥ {group.similarity:.2f})"),
-        )
-    return table
-
-
-def _human_first_table(session: Session, rounds: HumanFirstFigures) -> Table:
-    table = Table(
-        title="Human-first round: your ideas before the reveal vs the model's hidden ones",
-        title_justify="left",
-        box=None,
-        header_style="bold",
-    )
-    table.add_column("")
-    table.add_column("yours")
-    table.add_column("model's")
-    you, model = rounds.human, rounds.model
-    table.add_row("ideas", str(you.ideas), str(model.ideas))
-    if not rounds.revealed:
-        table.add_row(
-            "",
-            "",
-            Text(f"hidden: `brainstorm reveal {session.id}` to compare", style="dim"),
-        )
-        return table
-    table.add_row("accepted", str(you.accepted), str(model.accepted))
-    table.add_row("rejected", str(you.rejected), str(model.rejected))
-    table.add_row("still draft", str(you.draft), str(model.draft))
-    revision = rounds.model_revision
-    if revision is not None and revision.model_ideas:
-        table.add_row("edited by you", "", str(revision.edited_model_ideas))
-        table.add_row("word edit rate", "", _pct(revision.word_edit_rate))
-        table.add_row("accepted as-is", "", str(revision.accepted_as_is))
-    share = rounds.model_duplicate_share
-    table.add_row(
-        "duplicated one of yours", "", f"{rounds.model_duplicating_human} ({_pct(share)})"
-    )
-    for match in rounds.duplicates or []:
-        table.add_row(
-            "",
-            "",
-            Text(f"#{match.model_idea} ≈ your #{match.human_idea} ({match.similarity:.2f})"),
-        )
-    after = rounds.after_reveal
-    if after["human"] or after["model"]:
-        table.add_row(
-            Text("after the reveal (not compared)", style="dim"),
-            Text(str(after["human"]), style="dim"),
-            Text(str(after["model"]), style="dim"),
-        )
-    return table
+        stdout.print(ideas_table(s, per_idea, report, limit=rows))
 
 
 def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
@@ -331,7 +180,7 @@ def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
             }
         )
         return
-    stdout.print(_summary_table(f"All sessions ({len(sessions)})", overall))
+    stdout.print(summary_table(f"All sessions ({len(sessions)})", overall))
     for title, groups in (("By model", by_model), ("By technique", by_technique)):
         stdout.print()
         table = Table(title=title, title_justify="left", box=None, header_style="bold")
@@ -341,10 +190,10 @@ def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
             table.add_row(
                 Text(visible(name)),
                 str(figures.ideas),
-                _pct(figures.accepted_as_is_share),
-                _pct(figures.word_edit_rate),
-                _bar(figures.word_edit_rate),
-                _pct(figures.model_retention),
+                pct(figures.accepted_as_is_share),
+                pct(figures.word_edit_rate),
+                bar(figures.word_edit_rate),
+                pct(figures.model_retention),
             )
         stdout.print(table)
 
