@@ -21,13 +21,10 @@ writer lock writes them; readers compute in memory.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +32,7 @@ import numpy.typing as npt
 from brainstorm.duplicates.index import DuplicateIndex
 from brainstorm.duplicates.saved import DIGEST, Saved, digest_array, digest_list
 from brainstorm.duplicates.similarity import Similarity, text_digest
+from brainstorm.fileio import atomic_write
 
 __all__ = [
     "INDEX_SUFFIX",
@@ -58,33 +56,18 @@ def derived_paths(session_path: Path) -> tuple[Path, Path]:
     return session_path.with_suffix(INDEX_SUFFIX), session_path.with_suffix(VECTORS_SUFFIX)
 
 
-def _write_atomically(path: Path, write: object) -> None:
-    """Write through ``write(handle)`` to a temporary file beside ``path``, fsync, rename."""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            write(handle)  # type: ignore[operator]
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(handle.name)
-        raise
+def _write_atomically(path: Path, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
+    """The arrays as one ``.npz``, replacing ``path`` whole (`fileio.atomic_write`)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    atomic_write(path, buffer.getvalue(), replace=True)
 
 
 def save_index(path: Path, index: DuplicateIndex) -> None:
     """Store the index (atomically) for the next command or app that opens the session."""
     saved = index.snapshot()
     meta = {"format": FORMAT, "settings": index.similarity.settings_key, "total": saved.total}
-    arrays = {"meta": np.array(json.dumps(meta)), **saved.arrays()}
-
-    def write(handle: IO[bytes]) -> None:
-        np.savez(handle, **arrays)  # type: ignore[arg-type]
-
-    _write_atomically(path, write)
+    _write_atomically(path, {"meta": np.array(json.dumps(meta)), **saved.arrays()})
 
 
 def load_index(path: Path, similarity: Similarity) -> DuplicateIndex | None:
@@ -144,7 +127,4 @@ def save_vectors(path: Path, similarity: Similarity) -> None:
     )
     meta = np.array(json.dumps({"format": FORMAT, "model": similarity.embedding_model}))
 
-    def write(handle: IO[bytes]) -> None:
-        np.savez(handle, meta=meta, digests=digest_array(digests), vectors=matrix)
-
-    _write_atomically(path, write)
+    _write_atomically(path, {"meta": meta, "digests": digest_array(digests), "vectors": matrix})
