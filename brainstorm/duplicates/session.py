@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,16 +64,25 @@ class DuplicateTracker:
     """One session's index, kept in memory between reports (the app), read from and (by the
     session's writer, ``owner``) stored to the derived file beside the session file."""
 
-    def __init__(self, session_path: Path | None, *, owner: bool) -> None:
+    def __init__(self, session_path: Path | None, *, owner: bool, save_every: float = 0.0) -> None:
         self.path = derived_paths(session_path)[0] if session_path is not None else None
         self.owner = owner
         self.index: DuplicateIndex | None = None
+        #: Seconds between two writes of the file (the app, while ideas stream in; a command
+        #: reports once). What is not written yet is compared again by the next reader.
+        self.save_every = save_every
+        self._saved_at = -float("inf")
+        self._unsaved = False
 
     def report(
         self, session: Session, similarity: Similarity, *, include_hidden: bool = False
     ) -> DuplicateReport:
         ideas = session_ideas(session, include_hidden=include_hidden)
-        items = [(idea.id, idea_text(idea)) for idea in ideas]
+        return self.report_items([(idea.id, idea_text(idea)) for idea in ideas], similarity)
+
+    def report_items(self, items: Items, similarity: Similarity) -> DuplicateReport:
+        """The report of exactly these (idea id, text) pairs (e.g. taken from a session on the
+        app's event loop, then reported in a thread). One call at a time per tracker."""
         index = self.index
         if index is None or index.similarity.settings_key != similarity.settings_key:
             index = load_index(self.path, similarity) if self.path is not None else None
@@ -83,7 +93,11 @@ class DuplicateTracker:
             stored = True
         index.similarity = similarity  # the same settings; embeddings may have new vectors
         changed = index.update(items)
-        if self.owner and self.path is not None and (changed or not stored):
-            save_index(self.path, index)
         self.index = index
+        self._unsaved = self._unsaved or changed or not stored
+        if self.owner and self.path is not None and self._unsaved:
+            now = time.monotonic()
+            if now - self._saved_at >= self.save_every:
+                save_index(self.path, index)
+                self._saved_at, self._unsaved = now, False
         return report_of(index, similarity)

@@ -256,7 +256,9 @@ class SessionScreen(Screen[None]):
     @work(exclusive=True, group="duplicates", exit_on_error=False)
     async def _find_duplicates(self) -> None:
         try:
-            note = await self.analysis.compute(self.session, self.workspace.settings)
+            note = await self.analysis.compute(
+                self.session, self.workspace.settings, owner=not self.read_only
+            )
         except ValueError as problem:
             self._status(f"Near-duplicates could not be computed: {problem}", "warning")
             return
