@@ -152,6 +152,18 @@ async def test_embeddings_setting_uses_the_server_and_falls_back_to_text(
         assert len(embed) == 2 and embed[1].body["input"] == ["quiet hours every morning."]
         assert flags(screen_text(app))["#7"] == "≈ #2 #6"
 
+    # The vectors are kept beside the session: the next app embeds nothing it has seen.
+    vectors = store.path_for(store.ids()[0]).with_suffix(".vectors.npz")
+    assert vectors.exists()
+    app = make_app(embedding)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await open_first_session(pilot)
+        await settle(pilot)
+        assert len(ollama.requests_to("/api/embed")) == 2
+        assert flags(screen_text(app))["#7"] == "≈ #2 #6"
+
+    # Without the stored vectors and the model: text similarity, and a note why.
+    vectors.unlink()
     ollama.remove_model("nomic-embed-text")
     app = make_app(embedding)
     async with app.run_test(size=(100, 50)) as pilot:
