@@ -28,6 +28,21 @@ def test_help_does_not_import_textual_or_ollama(env: dict[str, str]) -> None:
     assert "brainstorm.cli" in imported  # the measurement saw our imports
     heavy = {m for m in imported if m.split(".")[0] in {"textual", "ollama", "httpx"}}
     assert heavy == set()
+    # Start-up (issue 15): nor pydantic, Rich, RapidFuzz, NumPy, asyncio or the core modules
+    # behind the commands — only Typer and the command modules' signatures.
+    slow = {"pydantic", "pydantic_core", "rich", "rapidfuzz", "numpy", "asyncio"}
+    assert {m for m in imported if m.split(".")[0] in slow} == set()
+    ours = {m for m in imported if m.startswith("brainstorm")}
+    assert ours <= {"brainstorm", "brainstorm.textsafe"} | {
+        m for m in ours if m.startswith("brainstorm.cli")
+    }
+
+
+def test_batch_formats_in_the_help_are_the_batch_formats() -> None:
+    from brainstorm.batch import FORMATS
+    from brainstorm.cli.batch_cmd import FORMATS as HELP_FORMATS
+
+    assert HELP_FORMATS == FORMATS
 
 
 def test_ask_stores_and_prints_drafts(run: Run, fake_ollama: FakeOllama) -> None:

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
-from brainstorm.ask import build_request, choose_technique
 from brainstorm.cli.common import (
     EXIT_BACKEND,
     JsonFlag,
@@ -35,16 +33,16 @@ from brainstorm.cli.common import (
     stdout,
     warn,
 )
-from brainstorm.cli.signals import StopOnSignals
-from brainstorm.ensemble import run_ensemble
-from brainstorm.generate import GenerationOutcome, Stop
-from brainstorm.ideation import Technique
-from brainstorm.llm import options_note, take_notes
-from brainstorm.sources import Ensemble
-from brainstorm.store import SessionWriter
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
+    from brainstorm.cli.signals import StopOnSignals
     from brainstorm.config import Settings
+    from brainstorm.generate import GenerationOutcome
+    from brainstorm.ideation import Technique
+    from brainstorm.sources import Ensemble
+    from brainstorm.store import SessionWriter
 
 
 def register(app: typer.Typer) -> None:
@@ -72,6 +70,8 @@ def ask(
     With --models / --temperatures / --seeds the prompt goes to every combination at once
     (an ensemble); each idea says which source wrote it. Ctrl-C stops the reply and keeps
     what arrived."""
+    from brainstorm.ask import choose_technique
+
     options = parse_options(option)
     with fail_on_user_errors():
         state = get_state(ctx)
@@ -107,6 +107,14 @@ async def _ask(
     *,
     quiet: bool,
 ) -> tuple[list[GenerationOutcome], StopOnSignals]:
+    from rich.text import Text
+
+    from brainstorm.ask import build_request
+    from brainstorm.cli.signals import StopOnSignals
+    from brainstorm.ensemble import run_ensemble
+    from brainstorm.generate import Stop
+    from brainstorm.llm import options_note, take_notes
+
     async with selected_backend(settings) as selection:
         backend = selection.backend
         request = build_request(
@@ -153,6 +161,8 @@ def _report(
     *,
     interrupted_by: str | None = None,
 ) -> None:
+    from rich.text import Text
+
     single = len(outcomes) == 1
     every = [idea for outcome in outcomes for idea in outcome.ideas]
     shown = [idea for idea in every if not idea.hidden]
@@ -250,6 +260,8 @@ def _kept(outcomes: list[GenerationOutcome]) -> str:
 
 
 def _source_heading(outcome: GenerationOutcome) -> Text:
+    from rich.text import Text
+
     heading = Text(f"── {outcome.label}: ", style="bold")
     count = len(outcome.ideas)
     if outcome.error is None and not outcome.cancelled:

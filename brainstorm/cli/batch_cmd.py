@@ -8,18 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from brainstorm.batch import (
-    FORMATS,
-    BatchError,
-    BatchOptions,
-    BatchPlan,
-    BatchReport,
-    as_format,
-    load_batch,
-    plan_batch,
-    run_batch,
-)
-from brainstorm.cli.batch_progress import BatchReporter
 from brainstorm.cli.common import (
     EXIT_BACKEND,
     EXIT_OK,
@@ -37,16 +25,17 @@ from brainstorm.cli.common import (
     selected_backend,
     warn,
 )
-from brainstorm.cli.signals import EXIT_INTERRUPTED, StopOnSignals
-from brainstorm.config import Settings
-from brainstorm.generate import Stop
-from brainstorm.ideation import get_technique
-from brainstorm.llm.base import Backend, BackendError, BackendUnavailable
-from brainstorm.store import SessionLocked, validate_session_name
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
-    pass
+    from brainstorm.batch import BatchPlan, BatchReport
+    from brainstorm.cli.batch_progress import BatchReporter
+    from brainstorm.config import Settings
+    from brainstorm.llm.base import Backend
+
+#: `brainstorm.batch.FORMATS`, spelled out so that `--help` need not import the batch core
+#: (tests/test_cli.py checks that the two agree).
+FORMATS = ("toml", "jsonl", "text")
 
 EXIT_SOME_FAILED = 4
 
@@ -140,6 +129,11 @@ def batch(
         ),
     ] = False,
 ) -> None:
+    from brainstorm.batch import BatchError, BatchOptions, as_format, load_batch, plan_batch
+    from brainstorm.cli.batch_progress import BatchReporter
+    from brainstorm.ideation import get_technique
+    from brainstorm.store import SessionLocked, validate_session_name
+
     try:
         file_format = as_format(fmt)
     except BatchError as problem:
@@ -193,6 +187,10 @@ def batch(
 async def _run(
     plan: BatchPlan, settings: Settings, concurrency: int, reporter: BatchReporter
 ) -> tuple[BatchReport, str | None]:
+    from brainstorm.batch import run_batch
+    from brainstorm.cli.signals import StopOnSignals
+    from brainstorm.generate import Stop
+
     if not plan.to_run:  # all completed already (--resume): no need for a model at all
         return await run_batch(plan, None, concurrency=concurrency, progress=reporter), None
     from brainstorm.llm import options_note, resolve_model
@@ -224,6 +222,8 @@ async def _run(
 async def _check_server(backend: Backend) -> None:
     """One cheap request first: a server that is down fails the batch at once (exit 3),
     instead of recording every prompt as failed. Other answers are left to the prompts."""
+    from brainstorm.llm.base import BackendError, BackendUnavailable
+
     try:
         await backend.list_models()
     except BackendUnavailable:
@@ -233,6 +233,8 @@ async def _check_server(backend: Backend) -> None:
 
 
 def _exit_code(report: BatchReport, interrupted_by: str | None) -> int:
+    from brainstorm.cli.signals import EXIT_INTERRUPTED
+
     if interrupted_by:
         return EXIT_INTERRUPTED.get(interrupted_by, 130)
     if report.nothing_could_run:

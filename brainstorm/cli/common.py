@@ -1,8 +1,11 @@
-"""What every command shares: settings, the session store, error reporting, idea rendering."""
+"""What every command shares: settings, the session store, error reporting, idea rendering.
+
+Imported by every command module, so by `brainstorm --help` too: only Typer and the standard
+library at the top. Rich, pydantic (settings, models), RapidFuzz and NumPy are imported by the
+functions that use them, when a command runs (`tests/test_cli.py` holds --help to that)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
@@ -10,27 +13,24 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from brainstorm.cli.hints import cli_hint
-from brainstorm.config import ConfigError, Settings, load_settings
-from brainstorm.ideation import TechniqueError
-from brainstorm.llm.base import BackendError, is_setup_error
-from brainstorm.metrics import idea_metrics
-from brainstorm.models import Author, Idea, Session, Status
-from brainstorm.presentation import duplicate_flag, source_label, status_label
-from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from brainstorm.config import Settings
     from brainstorm.duplicates import DuplicateReport, NearDuplicates, Similarity
     from brainstorm.generate import GenerationOutcome
     from brainstorm.llm import BackendSelection
+    from brainstorm.llm.base import BackendError
+    from brainstorm.models import Idea, Session
     from brainstorm.sources import Ensemble
+    from brainstorm.store import SessionStore
 
 T = TypeVar("T")
 
@@ -44,12 +44,16 @@ EXIT_BACKEND = 3
 def exit_code_for(problem: BackendError) -> int:
     """3 when nothing can run until the set-up is fixed (server down, model not pulled),
     else 1."""
+    from brainstorm.llm.base import is_setup_error
+
     return EXIT_BACKEND if is_setup_error(problem) else EXIT_USER_ERROR
 
 
 def ensemble_exit_code(outcomes: Sequence[GenerationOutcome]) -> int:
     """0 when every source answered; 3 when none could run because the server or the models
     were not there (every failure is of that kind); 1 when any other source failed."""
+    from brainstorm.llm.base import is_setup_error
+
     errors = [outcome.error for outcome in outcomes if outcome.error is not None]
     if not errors:
         return EXIT_OK
@@ -104,8 +108,24 @@ SeedsOption = Annotated[
     ),
 ]
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _LazyConsole:
+    """A Rich console made on first use (Rich takes longer to import than `--help` runs)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+stdout = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+stderr = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 
 @dataclass
@@ -114,10 +134,14 @@ class CliState:
 
     @cached_property
     def settings(self) -> Settings:
+        from brainstorm.config import load_settings
+
         return load_settings(**self.flags)
 
     @cached_property
     def store(self) -> SessionStore:
+        from brainstorm.store import SessionStore
+
         return SessionStore(self.settings.sessions_dir)
 
 
@@ -129,6 +153,8 @@ def get_state(ctx: typer.Context) -> CliState:
 
 
 def error(message: str, hint: str | None = None, code: int = EXIT_USER_ERROR) -> NoReturn:
+    from rich.text import Text
+
     line = Text("error: ", style="bold red")
     line.append(visible(message))
     stderr.print(line)
@@ -138,6 +164,8 @@ def error(message: str, hint: str | None = None, code: int = EXIT_USER_ERROR) ->
 
 
 def warn(message: str) -> None:
+    from rich.text import Text
+
     line = Text("warning: ", style="yellow")
     line.append(visible(message))
     stderr.print(line)
@@ -148,16 +176,26 @@ def fail_on_user_errors() -> Iterator[None]:
     """Turn the errors a person can meet into one clear line on stderr and an exit code."""
     try:
         yield
-    except BackendError as problem:
-        error(problem.message, problem.hint, exit_code_for(problem))
-    except (StoreError, ConfigError, TechniqueError) as problem:
-        error(str(problem), cli_hint(problem))
+    except Exception as problem:
+        from brainstorm.cli.hints import cli_hint
+        from brainstorm.config import ConfigError
+        from brainstorm.ideation import TechniqueError
+        from brainstorm.llm.base import BackendError
+        from brainstorm.store import StoreError
+
+        if isinstance(problem, BackendError):
+            error(problem.message, problem.hint, exit_code_for(problem))
+        if isinstance(problem, StoreError | ConfigError | TechniqueError):
+            error(str(problem), cli_hint(problem))
+        raise
 
 
 @asynccontextmanager
 async def selected_backend(settings: Settings) -> AsyncIterator[BackendSelection]:
     """The backend the settings choose (`llm.select_backend`), closed when the block ends.
     A weak model's quality note is said once on stderr (even with --json: honesty first)."""
+    from rich.text import Text
+
     from brainstorm.llm import select_backend
 
     selection = await select_backend(settings)
@@ -170,6 +208,8 @@ async def selected_backend(settings: Settings) -> AsyncIterator[BackendSelection
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
     return asyncio.run(coroutine)
 
 
@@ -255,17 +295,23 @@ def _json_chunks(value: Any, level: int) -> Iterator[str]:
 
 # --- rendering --------------------------------------------------------------------------------
 
-_BADGES: dict[Status, tuple[str, str]] = {
-    Status.DRAFT: ("DRAFT", "bold black on yellow"),
-    Status.ACCEPTED: ("ACCEPTED", "bold black on green"),
-    Status.REJECTED: ("REJECTED", "bold white on red"),
+_BADGES: dict[str, str] = {  # by status value
+    "draft": "bold black on yellow",
+    "accepted": "bold black on green",
+    "rejected": "bold white on red",
 }
 
 
 def render_idea(idea: Idea, near: NearDuplicates | None = None) -> Text:
     """One idea for the terminal. Model text goes in as plain Text (never markup) and with its
     control characters made visible. ``near``: its near-duplicates, flagged as "≈ #3 #7 +2"."""
-    style = "bold black on cyan" if idea.author is Author.HUMAN else _BADGES[idea.status][1]
+    from rich.text import Text
+
+    from brainstorm.models import Author
+    from brainstorm.presentation import duplicate_flag, source_label, status_label
+
+    human = idea.author is Author.HUMAN
+    style = "bold black on cyan" if human else _BADGES[idea.status.value]
     line = Text(f"#{idea.id:<3} ", style="bold")
     line.append(f" {status_label(idea)} ", style=style)
     if idea.incomplete:
@@ -291,6 +337,9 @@ def render_idea(idea: Idea, near: NearDuplicates | None = None) -> Text:
 def idea_json(idea: Idea, report: DuplicateReport | None = None) -> dict[str, Any]:
     """An idea for --json. With ``report``: its nearest near-duplicates (at most a few),
     how many it has, and the leader of its group (None when in none)."""
+    from brainstorm.metrics import idea_metrics
+    from brainstorm.presentation import source_label
+
     near = report.near(idea.id) if report is not None else None
     group = report.group_of(idea.id) if report is not None else None
     return {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from brainstorm.cli.common import stdout
-from brainstorm.models import Idea
-from brainstorm.presentation import decision_label
 from brainstorm.textsafe import visible
+
+if TYPE_CHECKING:
+    from brainstorm.models import Idea
 
 WHEN = "%Y-%m-%d %H:%M:%S"
 
@@ -15,6 +16,10 @@ WHEN = "%Y-%m-%d %H:%M:%S"
 def print_decisions(idea: Idea) -> None:
     """Each decision on the idea with its time; an undone one says when it was undone and, for
     an edit, shows the text it had set (gone from the idea, kept in the session file)."""
+    from rich.text import Text
+
+    from brainstorm.presentation import decision_label
+
     if not idea.actions:
         return
     stdout.print(Text("\ndecisions"))

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from brainstorm.cli.common import (
     EXIT_USAGE,
@@ -21,7 +20,6 @@ from brainstorm.cli.common import (
     stderr,
     warn,
 )
-from brainstorm.export import ExportError, ExportExists, ExportOptions, export_session, write_export
 
 
 class Format(StrEnum):
@@ -78,6 +76,16 @@ def export(
 
     Drafts are included with a DRAFT badge unless --accepted-only; rejected ideas only with
     --include-rejected. Files are written atomically (a temporary file renamed into place)."""
+    from rich.text import Text
+
+    from brainstorm.export import (
+        ExportError,
+        ExportExists,
+        ExportOptions,
+        export_session,
+        write_export,
+    )
+
     if accepted_only and include_rejected:
         error(
             "--accepted-only and --include-rejected contradict each other",

@@ -7,13 +7,13 @@ command line adds its own hint here, keyed on the error's type; the app words it
 
 from __future__ import annotations
 
-from brainstorm.review import HiddenIdea
-from brainstorm.rounds import NotHumanFirst
-from brainstorm.store import SessionNotFound
-
 
 def cli_hint(problem: Exception) -> str | None:
     """The command-line hint for ``problem``, or None when there is nothing to add."""
+    from brainstorm.review import HiddenIdea
+    from brainstorm.rounds import NotHumanFirst
+    from brainstorm.store import SessionNotFound
+
     match problem:
         case SessionNotFound(matches=[]):
             return "Run `brainstorm list` to see the sessions."

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from brainstorm.cli.common import (
     JsonFlag,
@@ -16,10 +15,10 @@ from brainstorm.cli.common import (
     stderr,
     stdout,
 )
-from brainstorm.config import Settings
-from brainstorm.llm.base import ModelInfo
 
 if TYPE_CHECKING:
+    from brainstorm.config import Settings
+    from brainstorm.llm.base import ModelInfo
     from brainstorm.llm.ollama import OllamaBackend
     from brainstorm.llm.openai_compat import OpenAICompatBackend
 
@@ -50,6 +49,8 @@ def list_models(
     as_json: JsonFlag = False,
 ) -> None:
     """List the models the server has (Ollama, or the OpenAI-compatible server)."""
+    from rich.table import Table
+
     if ctx.invoked_subcommand is not None:
         return
     with fail_on_user_errors():

@@ -9,12 +9,10 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
-from brainstorm import review
 from brainstorm.cli.common import (
     IdeaArg,
     SessionArg,
@@ -24,8 +22,9 @@ from brainstorm.cli.common import (
     render_idea,
     stdout,
 )
-from brainstorm.cli.hints import cli_hint
-from brainstorm.models import Status
+
+if TYPE_CHECKING:
+    from brainstorm.models import Status
 from brainstorm.textsafe import visible
 
 IdeasArg = Annotated[list[str], typer.Argument(help="Idea ids as `show` prints them.")]
@@ -50,6 +49,10 @@ def edit(
     ] = None,
 ) -> None:
     """Revise an idea's text (opens $VISUAL / $EDITOR without --text or --file)."""
+    from rich.text import Text
+
+    from brainstorm import review
+
     if text is not None and file is not None:
         raise typer.BadParameter("give --text or --file, not both")
     with fail_on_user_errors():
@@ -95,6 +98,11 @@ def _edit_in_editor(current: str) -> str:
 
 
 def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Status) -> None:
+    from rich.text import Text
+
+    from brainstorm import review
+    from brainstorm.cli.hints import cli_hint
+
     with fail_on_user_errors():
         idea_ids = [review.parse_idea_ref(ref) for ref in ideas]
         with get_state(ctx).store.open_writer(session) as writer:
@@ -116,16 +124,22 @@ def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Stat
 
 def accept(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
     """Accept ideas (as they are now)."""
+    from brainstorm.models import Status
+
     _set_status(ctx, session, ideas, Status.ACCEPTED)
 
 
 def reject(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
     """Reject ideas. They stay in the session, marked rejected."""
+    from brainstorm.models import Status
+
     _set_status(ctx, session, ideas, Status.REJECTED)
 
 
 def reopen(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
     """Send ideas back to draft."""
+    from brainstorm.models import Status
+
     _set_status(ctx, session, ideas, Status.DRAFT)
 
 
@@ -136,6 +150,8 @@ def add(
     title: Annotated[str | None, typer.Option("--title", help="A short title.")] = None,
 ) -> None:
     """Add an idea of your own."""
+    from brainstorm import review
+
     with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
         stdout.print(render_idea(review.add(writer, text, title)))
 
@@ -143,6 +159,10 @@ def add(
 def undo(ctx: typer.Context, session: SessionArg) -> None:
     """Undo the last review decision (accept, reject, reopen, edit, add); run again to go further
     back. The undo is recorded as a new event: the session file keeps both."""
+    from rich.text import Text
+
+    from brainstorm import review
+
     with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
         undone = review.undo(writer)
         stdout.print(Text(f"Undid: {visible(undone.description)}"))

@@ -6,8 +6,6 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from brainstorm.cli.common import (
     JsonFlag,
@@ -23,7 +21,6 @@ from brainstorm.cli.common import (
     stdout,
     warn,
 )
-from brainstorm.ideation import get_technique, load_techniques
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
@@ -57,6 +54,10 @@ def new(
     ] = False,
 ) -> None:
     """Start a session and print its id."""
+    from rich.text import Text
+
+    from brainstorm.ideation import get_technique
+
     with fail_on_user_errors():
         state = get_state(ctx)
         technique_name = get_technique(technique or state.settings.technique).name
@@ -85,6 +86,8 @@ def reveal(
     as_json: JsonFlag = False,
 ) -> None:
     """Show the model's hidden ideas of a human-first session (recorded; cannot be undone)."""
+    from rich.text import Text
+
     from brainstorm.rounds import reveal as reveal_ideas
 
     with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
@@ -110,6 +113,9 @@ def reveal(
 
 def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List sessions, most recently active first."""
+    from rich.table import Table
+    from rich.text import Text
+
     with fail_on_user_errors():
         summaries = get_state(ctx).store.summaries()
     if as_json:
@@ -155,6 +161,8 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show a session's ideas with their review status."""
+    from rich.text import Text
+
     with fail_on_user_errors():
         state = get_state(ctx)
         loaded = state.store.load(session)
@@ -201,6 +209,11 @@ def show(
 
 def techniques(as_json: JsonFlag = False) -> None:
     """List the brainstorming techniques (templates in prompts/)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from brainstorm.ideation import load_techniques
+
     with fail_on_user_errors():
         found = load_techniques()
     if as_json:

@@ -6,11 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from brainstorm import review
 from brainstorm.cli.common import (
     IdeaArg,
     JsonFlag,
@@ -22,31 +18,12 @@ from brainstorm.cli.common import (
     stdout,
     warn,
 )
-from brainstorm.cli.decisions import print_decisions
-from brainstorm.cli.stats_tables import (
-    GROUPS_SHOWN,
-    ROWS_SHOWN,
-    bar,
-    diversity_table,
-    human_first_table,
-    ideas_table,
-    pct,
-    summary_table,
-)
-from brainstorm.metrics import (
-    SessionMetrics,
-    aggregate,
-    group_metrics,
-    overall_metrics,
-    session_idea_metrics,
-    word_diff,
-)
-from brainstorm.models import Session
 
 if TYPE_CHECKING:
+    from brainstorm.metrics import SessionMetrics
+    from brainstorm.store import SessionStore
+
     pass
-from brainstorm.presentation import status_label
-from brainstorm.store import SessionStore, StoreError
 from brainstorm.textsafe import visible
 
 
@@ -96,6 +73,16 @@ def stats(
     """How much the model's ideas were revised, how diverse the ideas are (near-duplicate
     groups), and for human-first sessions your ideas against the model's. Per idea and per
     session (or --all)."""
+    from brainstorm.cli.stats_tables import (
+        GROUPS_SHOWN,
+        ROWS_SHOWN,
+        diversity_table,
+        human_first_table,
+        ideas_table,
+        summary_table,
+    )
+    from brainstorm.metrics import aggregate, session_idea_metrics
+
     if session is None and not every:
         raise typer.BadParameter("give a SESSION, or --all for every session")
     with fail_on_user_errors():
@@ -156,6 +143,14 @@ def stats(
 
 
 def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from brainstorm.cli.stats_tables import bar, pct, summary_table
+    from brainstorm.metrics import group_metrics, overall_metrics
+    from brainstorm.models import Session
+    from brainstorm.store import StoreError
+
     sessions: list[Session] = []
     for session_id in ids:
         try:
@@ -212,6 +207,14 @@ def history(
     ] = None,
 ) -> None:
     """An idea's story: the model's original, each revision, and a word diff to now."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from brainstorm import review
+    from brainstorm.cli.decisions import print_decisions
+    from brainstorm.metrics import word_diff
+    from brainstorm.presentation import status_label
+
     with fail_on_user_errors():
         idea_id = review.parse_idea_ref(idea)
         loaded = get_state(ctx).store.load(session)

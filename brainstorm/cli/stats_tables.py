@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-from rich.text import Text
-
-from brainstorm.metrics import IdeaMetrics, SessionMetrics
-from brainstorm.models import Session, Status
-from brainstorm.presentation import duplicate_flag, status_label
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
     from brainstorm.duplicates import DuplicateReport
+    from brainstorm.metrics import IdeaMetrics, SessionMetrics
+    from brainstorm.models import Session
     from brainstorm.rounds import HumanFirstFigures
 
 BAR_WIDTH = 10
@@ -32,6 +31,8 @@ def pct(value: float | None) -> str:
 
 def bar(rate: float | None) -> Text:
     """A bar for an edit rate (full at 100%; longer rates are capped and marked)."""
+    from rich.text import Text
+
     if rate is None:
         return Text("")
     filled = round(min(rate, 1.0) * BAR_WIDTH)
@@ -43,6 +44,8 @@ def bar(rate: float | None) -> Text:
 
 
 def summary_table(title: str, figures: SessionMetrics) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", box=None, show_header=False)
     table.add_column("figure", style="bold")
     table.add_column("value")
@@ -91,6 +94,11 @@ def ideas_table(
     limit: int | None = ROWS_SHOWN,
 ) -> Table:
     """One row per idea (the first ``limit``; a last row sums up the rest)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from brainstorm.presentation import duplicate_flag, status_label
+
     table = Table(box=None, header_style="bold", pad_edge=False)
     # Fixed columns keep their width; the idea's text takes what is left, cut with an ellipsis.
     for column, width in (("#", 3), ("status", 20), ("revs", 4), ("edits", 5), ("", BAR_WIDTH)):
@@ -125,6 +133,8 @@ def ideas_table(
 
 def tail_summary(session: Session, ids: list[int]) -> str:
     """The ideas a table leaves out, in one line: how many, by status, how many edited."""
+    from brainstorm.models import Status
+
     counts = {status: 0 for status in Status}
     edited = 0
     for idea_id in ids:
@@ -147,6 +157,11 @@ def idea_label(session: Session, idea_id: int, width: int = 50) -> str:
 def diversity_table(
     session: Session, report: DuplicateReport, *, limit: int | None = GROUPS_SHOWN
 ) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from brainstorm.presentation import duplicate_flag
+
     table = Table(
         title="Diversity (near-duplicates)", title_justify="left", box=None, show_header=False
     )
@@ -186,6 +201,9 @@ def diversity_table(
 
 
 def human_first_table(session: Session, rounds: HumanFirstFigures) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(
         title="Human-first round: your ideas before the reveal vs the model's hidden ones",
         title_justify="left",
