@@ -1,5 +1,9 @@
 """Benchmark: the Textual app against the fake Ollama server (tests/fakes: a real HTTP server,
-read by the real `ollama` client). Prints three sets of figures, all from one run:
+read by the real `ollama` client). Prints four sets of figures, all from one run:
+
+0. start-up   `brainstorm --help` (the installed command; wall and CPU seconds of the process,
+              median of --help-runs) and, from part 1, the first screen of the app in tmux.
+              Targets (issue 15): --help under ~0.15 s, first screen under 0.4 s.
 
 1. launch     time from launch to an interactive session list, with --sessions sessions of
               --ideas ideas on disk:
@@ -21,7 +25,7 @@ The in-process parts use Textual's headless driver, which lays out and renders e
 but writes it nowhere; the command part renders to a real terminal (tmux).
 
     .venv/bin/python benchmarks/bench_tui.py [--sessions 40] [--ideas 30] [--long-ideas 40]
-        [--chunk-ms 1] [--key-ms 10] [--runs 3]
+        [--chunk-ms 1] [--key-ms 10] [--runs 3] [--help-runs 10] [--startup-only]
 """
 
 from __future__ import annotations
@@ -97,6 +101,27 @@ class ProbeApp(BrainstormApp):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.input_changes.append(time.perf_counter())
+
+
+# --- 0. start-up ------------------------------------------------------------------------------
+
+
+def help_startup(runs: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of `brainstorm --help`, medians of ``runs`` (CPU: user + system
+    of the process, read with os.wait4; on a shared machine the steadier figure)."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(BRAINSTORM), "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        walls.append(time.perf_counter() - started)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError("brainstorm --help failed")
+    return statistics.median(walls), statistics.median(cpus)
 
 
 # --- 1. launch -------------------------------------------------------------------------------
@@ -270,6 +295,12 @@ async def main(args: argparse.Namespace) -> int:
         server.add_model(MODEL, reply=reply)
         n_chunks = len(split_reply(reply))
 
+        if BRAINSTORM.exists():
+            wall, cpu = help_startup(args.help_runs)
+            print(
+                f"start-up: `brainstorm --help` {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU"
+                f" (median of {args.help_runs}; load average {os.getloadavg()[0]:.1f})"
+            )
         print(f"launch: {args.sessions} sessions x {args.ideas} ideas on disk")
         if BRAINSTORM.exists() and shutil.which("tmux"):
             newest = store.summaries()[0].topic
@@ -284,6 +315,8 @@ async def main(args: argparse.Namespace) -> int:
             print(f"  command: needs tmux and {BRAINSTORM}; skipped")
         inproc = [await launch_in_process(settings) for _ in range(args.runs)]
         print(f"  in-process: session list ready {statistics.median(inproc) * 1000:.0f} ms")
+        if args.startup_only:
+            return 0
 
         session_id = store.create("bench streaming", technique="open", model=MODEL)
         session_id.close()
@@ -340,4 +373,8 @@ if __name__ == "__main__":
     parser.add_argument("--chunk-ms", type=float, default=1.0)
     parser.add_argument("--key-ms", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--help-runs", type=int, default=10)
+    parser.add_argument(
+        "--startup-only", action="store_true", help="Only start-up and launch (parts 0 and 1)."
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))

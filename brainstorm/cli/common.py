@@ -110,18 +110,33 @@ SeedsOption = Annotated[
 
 
 class _LazyConsole:
-    """A Rich console made on first use (Rich takes longer to import than `--help` runs)."""
+    """Becomes a Rich console on first use (Rich takes longer to import than `--help` runs):
+    the instance turns into a `rich.console.Console` itself, so everything that takes a
+    console (progress bars, ``with console:``, isinstance checks afterwards) gets a real one."""
 
     def __init__(self, **options: Any) -> None:
         self._options = options
-        self._console: Console | None = None
+
+    def _become_console(self) -> Console:
+        from rich.console import Console
+
+        options = self.__dict__.pop("_options")
+        self.__class__ = Console  # type: ignore[assignment]
+        console = cast("Console", self)
+        Console.__init__(console, **options)
+        return console
 
     def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
+        if name == "_options":  # not set yet, or already a console
+            raise AttributeError(name)
+        return getattr(self._become_console(), name)
 
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
+    def __enter__(self) -> Console:
+        return self._become_console().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        console = cast("Any", self)
+        console.__exit__(*exc)
 
 
 stdout = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
