@@ -74,6 +74,8 @@ def decision_label(action: ReviewAction) -> str:
     if action.text == action.before_text and action.title is not None:
         return "title edited"
     return "edited"
+
+
 def duplicate_flag(nearest: Sequence[int], count: int) -> str:
     """An idea's near-duplicate flag: its nearest few and how many more, e.g. "≈ #3 #7" or
     "≈ #3 #7 #9 +9,993" ("" when it has none). Bounded whatever the session's size."""
