@@ -13,12 +13,14 @@ import pydantic
 import pytest
 from ollama._client import _parse_host  # the client's own rules, as the oracle for ours
 
+from brainstorm.cli.hints import cli_hint
 from brainstorm.llm.base import (
     Backend,
     BackendError,
     BackendUnavailable,
     ChatRequest,
     Chunk,
+    Fix,
     Message,
     ModelNotFound,
     PullProgress,
@@ -238,7 +240,9 @@ async def test_model_not_pulled(backend: OllamaBackend, fake_ollama: FakeOllama)
     error = caught.value
     assert error.model == "mistral"
     assert "'mistral'" in error.message and fake_ollama.url in error.message
-    assert error.hint == "Pull it with `brainstorm models pull mistral` (or `ollama pull mistral`)."
+    assert error.hint == "Pull it with `ollama pull mistral`." and error.fixes == (Fix.PULL,)
+    # The command line adds its own way; the app offers its pull dialog instead.
+    assert "`brainstorm models pull mistral`" in (cli_hint(error) or "")
     assert_person_readable(error)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from brainstorm.cli.hints import cli_hint
 from brainstorm.config import Settings
 from brainstorm.llm import open_embedder, options_note, select_backend, sent_options, take_notes
 from brainstorm.llm.base import (
@@ -392,7 +393,7 @@ async def test_credentials_in_the_host_url_are_sent_but_never_shown(fake: FakeOp
     async with OpenAICompatBackend(secret_url, api_key="") as backend:
         refused, _ = await failure(backend, ask())
     assert isinstance(refused, ServerError) and refused.status == 401
-    assert "refused the user name and password in the --host URL" in refused.message
+    assert "refused the user name and password in the server's URL" in refused.message
     assert token not in str(refused) and "s3cret" not in str(refused)
 
 
@@ -415,7 +416,7 @@ def test_base_urls_and_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
     assert set(credentials("http://u:p%40ss@h/v1")) == {"u", "p%40ss", "p@ss", "dTpwQHNz"}
     with pytest.raises(BackendUnavailable) as bad_host:
         OpenAICompatBackend("ftp://user:pw@h/v1")
-    assert "pw" not in str(bad_host.value) and "--host" in str(bad_host.value)
+    assert "pw" not in str(bad_host.value) and "--host" in (cli_hint(bad_host.value) or "")
 
 
 def test_no_backend_shows_url_credentials(monkeypatch: pytest.MonkeyPatch) -> None:

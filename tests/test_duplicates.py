@@ -15,6 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from brainstorm.cli.hints import cli_hint
 from brainstorm.config import ENV_VARS, ConfigError, Settings, load_settings
 from brainstorm.duplicates import (
     BLOCK_ROWS,
@@ -299,7 +300,8 @@ async def test_backend_embed_names_a_missing_model(ollama: OllamaBackend) -> Non
     with pytest.raises(ModelNotFound) as caught:
         await ollama.embed("mxbai-embed-large", ["x"])
     assert "mxbai-embed-large" in caught.value.message
-    assert caught.value.hint and "models pull mxbai-embed-large" in caught.value.hint
+    assert caught.value.hint and "ollama pull mxbai-embed-large" in caught.value.hint
+    assert "brainstorm models pull mxbai-embed-large" in (cli_hint(caught.value) or "")
 
 
 async def test_embeddings_method_groups_equal_texts_and_separates_others(

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from brainstorm.cli.hints import cli_hint
 from brainstorm.ideation import IDEAS_SCHEMA
 from brainstorm.llm import embedded_available, take_notes
 from brainstorm.llm.base import BackendUnavailable, ChatRequest, Chunk, Message, ModelNotFound
@@ -202,7 +203,8 @@ async def test_unknown_model_and_server_down(llama_server: LlamaServer) -> None:
     assert missing.value.message == (
         f"Model 'llama3.2' is not served by the OpenAI-compatible server at {llama_server.url}."
     )
-    assert missing.value.hint == f"It serves: {CHAT}, {EMBED}. Pick one with --model."
+    assert missing.value.hint == f"It serves: {CHAT}, {EMBED}."
+    assert "--model" in (cli_hint(missing.value) or "")
     down = f"http://127.0.0.1:{free_port()}/v1"
     async with OpenAICompatBackend(down, api_key="") as backend:
         with pytest.raises(BackendUnavailable) as unreachable:

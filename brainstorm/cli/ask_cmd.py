@@ -163,6 +163,8 @@ def _report(
 ) -> None:
     from rich.text import Text
 
+    from brainstorm.cli.hints import cli_hint
+
     single = len(outcomes) == 1
     every = [idea for outcome in outcomes for idea in outcome.ideas]
     shown = [idea for idea in every if not idea.hidden]
@@ -230,19 +232,19 @@ def _report(
         kept = f" The {saved} partial idea(s) that arrived were saved as incomplete drafts." * (
             saved > 0
         )
-        error(problem.message + kept, problem.hint, exit_code_for(problem))
+        error(problem.message + kept, cli_hint(problem), exit_code_for(problem))
     if failed:
         errors = [outcome.error for outcome in failed if outcome.error is not None]
         code = ensemble_exit_code(outcomes)
         if code == EXIT_BACKEND:  # the same cause for all: say it once
-            error(errors[0].message, errors[0].hint, code)
+            error(errors[0].message, cli_hint(errors[0]), code)
         for outcome in failed:
             assert outcome.error is not None
             warn(f"{outcome.label}: {outcome.error.message}")
         error(
             f"{len(failed)} of {len(outcomes)} sources failed (recorded in the session);"
             " the others' ideas are saved.",
-            errors[0].hint,
+            cli_hint(errors[0]),
             code,
         )
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from brainstorm.batch import BatchPlan, BatchProgress, BatchReport, PlannedPrompt, PromptResult
 from brainstorm.cli.common import stderr
+from brainstorm.cli.hints import cli_hint
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ class BatchReporter(BatchProgress):
                 )
             )
         hints = dict.fromkeys(
-            r.error.hint for r in report.results if r.error is not None and r.error.hint
+            cli_hint(r.error) for r in report.results if r.error is not None and cli_hint(r.error)
         )
         for hint in list(hints)[:3]:
             stderr.print(Text(visible(hint or ""), style="dim"))

@@ -199,7 +199,7 @@ def fail_on_user_errors() -> Iterator[None]:
         from brainstorm.store import StoreError
 
         if isinstance(problem, BackendError):
-            error(problem.message, problem.hint, exit_code_for(problem))
+            error(problem.message, cli_hint(problem), exit_code_for(problem))
         if isinstance(problem, StoreError | ConfigError | TechniqueError):
             error(str(problem), cli_hint(problem))
         raise

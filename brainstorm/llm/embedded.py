@@ -33,6 +33,7 @@ from brainstorm.llm.base import (
     BackendUnavailable,
     ChatRequest,
     Chunk,
+    Fix,
     ModelInfo,
     PullProgress,
 )
@@ -201,7 +202,8 @@ class EmbeddedBackend:
     async def pull(self, model: str) -> AsyncIterator[PullProgress]:
         raise BackendError(
             "The embedded model ships with the package; nothing to pull.",
-            "To use other models, run Ollama and choose it with --backend ollama.",
+            "To use other models, run Ollama (https://ollama.com) and use the Ollama backend.",
+            fixes=(Fix.BACKEND,),
         )
         yield PullProgress(status="unreachable")  # pragma: no cover - makes this a generator
 

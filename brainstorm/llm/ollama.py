@@ -27,6 +27,7 @@ from brainstorm.llm.base import (
     BackendUnavailable,
     ChatRequest,
     Chunk,
+    Fix,
     ModelInfo,
     ModelNotFound,
     PullProgress,
@@ -42,8 +43,8 @@ from brainstorm.models import GenerationStats
 CONNECT_TIMEOUT = 10.0
 
 START_HINT = (
-    "Start it with `ollama serve` (install: https://ollama.com/download) "
-    "or point --host / OLLAMA_HOST at a running server."
+    "Start it with `ollama serve` (install: https://ollama.com/download), or use a server that"
+    " is running."
 )
 EMBED_HINT = (
     "Set embedding_model (or BRAINSTORM_EMBEDDING_MODEL) to an embedding model such as"
@@ -110,8 +111,8 @@ class OllamaBackend:
             raise BackendUnavailable(
                 f"{redact(host or os.environ.get('OLLAMA_HOST') or '')!r} is not a valid Ollama"
                 " address.",
-                "Use a form like `127.0.0.1:11434` or `http://host:11434` for --host / "
-                "OLLAMA_HOST.",
+                "Use a form like `127.0.0.1:11434` or `http://host:11434`.",
+                fixes=(Fix.HOST,),
             ) from None
         http_timeout = httpx.Timeout(None, connect=CONNECT_TIMEOUT) if timeout is None else timeout
         # The resolved URL is passed on, so `location` is exactly where requests go.
@@ -177,7 +178,7 @@ class OllamaBackend:
             raise ModelNotFound(
                 request.model,
                 "No model was chosen.",
-                "Pass --model NAME; `brainstorm models list` shows the pulled ones.",
+                "Choose one of the models pulled on the server.",
             )
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
         try:
@@ -294,7 +295,8 @@ class OllamaBackend:
             except Exception as exc:
                 error = self._translate(exc, model=model)
                 if isinstance(error, ModelNotFound):
-                    error.hint = f"Pull it with `brainstorm models pull {model}`. {EMBED_HINT}"
+                    error.hint = f"Pull it with `ollama pull {model}`. {EMBED_HINT}"
+                    error.fixes = (Fix.PULL,)
                 raise error from None
             got = [[float(x) for x in vector] for vector in response.embeddings]
             if len(got) != len(part) or any(not v or len(v) != len(got[0]) for v in got):
@@ -327,11 +329,14 @@ class OllamaBackend:
         # for plain calls only; streams let httpx's error through. A connect timeout is an
         # httpx.TimeoutException, not a ConnectError, so it is named too.
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
-            return BackendUnavailable(f"Cannot reach Ollama at {host}.", START_HINT)
+            return BackendUnavailable(
+                f"Cannot reach Ollama at {host}.", START_HINT, fixes=(Fix.HOST,)
+            )
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
             return BackendUnavailable(
                 f"Cannot reach Ollama at {host}: that is not an http(s) address.",
-                "Point --host / OLLAMA_HOST at the server, e.g. `http://127.0.0.1:11434`.",
+                "Use the server's address, e.g. `http://127.0.0.1:11434`.",
+                fixes=(Fix.HOST,),
             )
         if isinstance(exc, ollama.ResponseError):
             return self._translate_response(exc, model, activity)
@@ -358,7 +363,8 @@ class OllamaBackend:
             # json.JSONDecodeError and pydantic.ValidationError: a body that is not Ollama's.
             return ServerError(
                 f"The server at {host} does not answer like Ollama.",
-                "Check --host / OLLAMA_HOST: is that address really an Ollama server?",
+                "Is that address really an Ollama server?",
+                fixes=(Fix.HOST,),
             )
         if isinstance(exc, httpx.HTTPError):
             return ServerError(f"Talking to Ollama at {host} failed: {exc}.", RETRY_HINT)
@@ -383,20 +389,23 @@ class OllamaBackend:
             return ModelNotFound(
                 model,
                 f"Model '{model}' is not pulled on Ollama at {host}.",
-                f"Pull it with `brainstorm models pull {model}` (or `ollama pull {model}`).",
+                f"Pull it with `ollama pull {model}`.",
+                fixes=(Fix.PULL,),
             )
         if status == 404:
             return ServerError(
                 f"The server at {host} has no such endpoint ({detail}).",
-                "Check --host / OLLAMA_HOST, and update Ollama if it is old "
+                "Check the server's address, and update Ollama if it is old "
                 "(https://ollama.com/download).",
                 status=status,
+                fixes=(Fix.HOST,),
             )
         if status == 503:
             return ServerError(
                 f"Ollama at {host} is busy ({detail}).",
                 "Wait a moment and try again, or send fewer requests at once.",
                 status=status,
+                fixes=(Fix.CONCURRENCY,),
             )
         if status == 400:
             return ServerError(

@@ -36,6 +36,7 @@ from brainstorm.llm.base import (
     BackendUnavailable,
     ChatRequest,
     Chunk,
+    Fix,
     ModelInfo,
     ModelNotFound,
     PullProgress,
@@ -108,7 +109,8 @@ class OpenAICompatBackend:
             given = redact(host or os.environ.get("OPENAI_BASE_URL") or "")
             raise BackendUnavailable(
                 f"{given!r} is not a valid base URL for an OpenAI-compatible server.",
-                "Use a form like http://127.0.0.1:8000/v1 for --host.",
+                "Use a form like http://127.0.0.1:8000/v1.",
+                fixes=(Fix.HOST,),
             ) from None
         key = os.environ.get("OPENAI_API_KEY", "") if api_key is None else api_key
         in_url = credentials(self._base_url)
@@ -208,7 +210,7 @@ class OpenAICompatBackend:
             raise ModelNotFound(
                 model,
                 "No model was chosen.",
-                "Pass --model NAME; `brainstorm --backend openai models` lists the served ones.",
+                "Choose one of the models the server serves.",
             )
         await self._check_model(model)
         activity = f"the reply from '{model}'"
@@ -252,7 +254,8 @@ class OpenAICompatBackend:
         raise BackendError(
             f"Pulling models is not supported on this backend (the OpenAI-compatible server"
             f" at {self.location}); '{model}' has to be installed on the server itself.",
-            "`brainstorm --backend openai models` lists the models it serves.",
+            "The model list shows what it serves.",
+            fixes=(Fix.MODEL,),
         )
         yield  # pragma: no cover - makes this an async generator, like the other backends'
 

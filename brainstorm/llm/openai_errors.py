@@ -22,17 +22,19 @@ import openai
 from brainstorm.llm.base import (
     BackendError,
     BackendUnavailable,
+    Fix,
     ModelNotFound,
     ServerError,
     StreamInterrupted,
 )
 
 START_HINT = (
-    "Start the server (for llama.cpp: `python -m llama_cpp.server --model FILE.gguf`), or point"
-    " --host at its base URL, e.g. http://127.0.0.1:8000/v1."
+    "Start the server (for llama.cpp: `python -m llama_cpp.server --model FILE.gguf`), or use"
+    " the base URL of one that is running, e.g. http://127.0.0.1:8000/v1."
 )
+BASE_URL_HINT = "The server's address should be the API's base URL, usually ending in /v1."
 RETRY_HINT = "Try again; if it keeps happening, look at the server's log."
-MODELS_HINT = "`brainstorm --backend openai models` lists the models it serves."
+MODELS_HINT = "Choose one of the models it serves."
 KEY_MISSING_HINT = "Set OPENAI_API_KEY to the key the server expects, then try again."
 KEY_WRONG_HINT = (
     "Check OPENAI_API_KEY: it must be a key this server accepts (or unset it if the server"
@@ -84,7 +86,7 @@ def translate(
         return _status_error(exc, context, where, model)
     if isinstance(exc, openai.APIConnectionError):
         if activity is None:
-            return BackendUnavailable(f"Cannot reach {where}.", START_HINT)
+            return BackendUnavailable(f"Cannot reach {where}.", START_HINT, fixes=(Fix.HOST,))
         return _broken(where, activity, partial)
     if isinstance(exc, openai.APIError):
         # An error event inside a 200 stream (or a body the client could not read).
@@ -97,11 +99,12 @@ def translate(
         # openai versions that do not wrap a connection cut mid-stream let httpx's through.
         if activity is not None:
             return _broken(where, activity, partial)
-        return BackendUnavailable(f"Cannot reach {where}.", START_HINT)
+        return BackendUnavailable(f"Cannot reach {where}.", START_HINT, fixes=(Fix.HOST,))
     if isinstance(exc, ValueError):
         return ServerError(
             f"{_cap(where)} does not answer like an OpenAI-compatible server.",
-            "Check --host: it should be the API's base URL, usually ending in /v1.",
+            BASE_URL_HINT,
+            fixes=(Fix.HOST,),
         )
     return ServerError(
         f"Unexpected failure talking to {where}: {type(exc).__name__}: {context.scrub(str(exc))}.",
@@ -118,7 +121,7 @@ def _status_error(
     if status == 401:
         if context.basic_auth:
             return ServerError(
-                f"{_cap(where)} refused the user name and password in the --host URL"
+                f"{_cap(where)} refused the user name and password in the server's URL"
                 f" (401: {reason}).",
                 "Check them; they are sent as HTTP basic auth, in place of OPENAI_API_KEY.",
                 status=status,
@@ -143,14 +146,16 @@ def _status_error(
     if status == 404:
         return ServerError(
             f"{_cap(where)} has no such endpoint ({reason}).",
-            "Check --host: it should be the API's base URL, usually ending in /v1.",
+            BASE_URL_HINT,
             status=status,
+            fixes=(Fix.HOST,),
         )
     if status in (429, 503):
         return ServerError(
             f"{_cap(where)} is busy ({status}: {reason}).",
-            "Wait a moment and try again, or send fewer requests at once (-j).",
+            "Wait a moment and try again, or send fewer requests at once.",
             status=status,
+            fixes=(Fix.CONCURRENCY,),
         )
     if status in (400, 422):
         return ServerError(
@@ -166,7 +171,7 @@ def _status_error(
 def model_not_found(model: str, location: str, served: list[str] | None = None) -> ModelNotFound:
     if served:
         shown = ", ".join(served[:10]) + (", …" if len(served) > 10 else "")
-        hint = f"It serves: {shown}. Pick one with --model."
+        hint = f"It serves: {shown}."
     else:
         hint = MODELS_HINT
     return ModelNotFound(
