@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -36,6 +37,7 @@ from brainstorm.tui.screens.new_session import (
 from brainstorm.tui.screens.pull import PullScreen
 from brainstorm.tui.screens.session import SessionScreen
 from brainstorm.tui.screens.sessions import SessionListScreen
+from brainstorm.tui.services import Services, locked_notice
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
@@ -79,6 +81,8 @@ class BrainstormApp(App[None]):
         self._notice_shown = False
         # Human-first writing timers by session id: they outlive a visit to the session.
         self.round_timers: dict[str, RoundTimer] = {}
+        #: What session screens are handed (the app is their model server).
+        self.services = Services(settings, self.store, self, self.round_timers)
         self.set_reactive(
             BrainstormApp.backend_state,
             BackendState(
@@ -192,6 +196,9 @@ class BrainstormApp(App[None]):
         except ValueError:
             return _initial_where(self.settings)
 
+    def follow_backend_state(self, owner: DOMNode, callback: Callable[[BackendState], None]) -> None:
+        owner.watch(self, "backend_state", callback, init=False)
+
     def action_reconnect(self) -> None:
         self.check_backend()
 
@@ -227,14 +234,6 @@ class BrainstormApp(App[None]):
 
     # -- sessions ----------------------------------------------------------------------------
 
-    @staticmethod
-    def locked_notice(locked: SessionLocked) -> str:
-        holder = f"pid {locked.pid}" if locked.pid else "another process"
-        return (
-            f"READ-ONLY: this session is open in another brainstorm ({holder}). You can read,"
-            " copy and see history; close it there, then ctrl+r to edit here."
-        )
-
     def open_session(self, session_id: str) -> None:
         warnings: list[str]
         try:
@@ -246,14 +245,17 @@ class BrainstormApp(App[None]):
                 self.notify(visible(str(problem)), severity="error", markup=False)
                 return
             screen = SessionScreen(
-                loaded.session, writer=None, read_only_reason=self.locked_notice(locked)
+                loaded.session,
+                writer=None,
+                services=self.services,
+                read_only_reason=locked_notice(locked),
             )
             warnings = loaded.warnings
         except StoreError as problem:
             self.notify(visible(str(problem)), severity="error", markup=False)
             return
         else:
-            screen = SessionScreen(writer.session, writer=writer)
+            screen = SessionScreen(writer.session, writer=writer, services=self.services)
             warnings = writer.warnings
         self.push_screen(screen)
         for message in warnings:
@@ -299,7 +301,7 @@ class BrainstormApp(App[None]):
             return
         if request.human_first and request.timer_minutes:
             self.round_timers[writer.session_id] = RoundTimer.start(request.timer_minutes)
-        self.push_screen(SessionScreen(writer.session, writer=writer))
+        self.push_screen(SessionScreen(writer.session, writer=writer, services=self.services))
 
     # -- app-wide actions --------------------------------------------------------------------
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from brainstorm.generate import GenerationOutcome
 from brainstorm.llm.base import BackendError, BackendUnavailable
 from brainstorm.models import Idea
+from brainstorm.tui.status_line import Level
 
 
 def _error_text(error: BackendError | None) -> str:
@@ -65,7 +67,7 @@ def all_unavailable(results: Sequence[GenerationOutcome]) -> BackendUnavailable 
     return None
 
 
-def ensemble_summary(results: Sequence[GenerationOutcome]) -> tuple[str, str]:
+def ensemble_summary(results: Sequence[GenerationOutcome]) -> tuple[str, Level]:
     """The end of an ensemble: how many ideas came from how many sources, and which sources
     failed (their partial text is kept like a single reply's). Text (without the review
     keys) and level."""
@@ -86,5 +88,40 @@ def ensemble_summary(results: Sequence[GenerationOutcome]) -> tuple[str, str]:
     if failed:
         reasons = "; ".join(f"{r.label}: {_error_text(r.error)}" for r in failed)
         summary += f" Failed: {reasons}."
-    level = "error" if failed and not answered else "warning" if failed else "info"
+    level: Level = "error" if failed and not answered else "warning" if failed else "info"
     return summary, level
+
+
+@dataclass(frozen=True)
+class FinishedReport:
+    """What the status line says when every reply of a request has ended."""
+
+    text: str
+    level: Level = "info"
+    #: The card to bring into view for review (None: no card to show).
+    review_from: int | None = None
+    #: Whether the screen appends which keys review the new cards.
+    review_keys: bool = False
+
+
+def finished_report(outcomes: Sequence[GenerationOutcome], source: str) -> FinishedReport:
+    """The summary of a finished request (``source``: how the live cards named its source):
+    what was stopped, kept, failed or hidden, and the card to review first."""
+    if any(outcome.cancelled for outcome in outcomes):
+        kept = [idea for outcome in outcomes for idea in outcome.ideas if not idea.hidden]
+        return FinishedReport(stopped_summary(outcomes), review_from=kept[-1].id if kept else None)
+    if len(outcomes) > 1:
+        summary, level = ensemble_summary(outcomes)
+        ideas = [idea for outcome in outcomes for idea in outcome.ideas]
+        shown = bool(ideas) and not ideas[0].hidden
+        return FinishedReport(
+            summary, level, review_from=ideas[0].id if shown else None, review_keys=shown
+        )
+    outcome = outcomes[0]
+    if outcome.error is not None:
+        return FinishedReport(error_summary(outcome), "error")
+    summary = reply_summary(outcome, source)
+    if all_hidden(outcome.ideas):
+        return FinishedReport(summary)
+    first = outcome.ideas[0].id if outcome.ideas else None
+    return FinishedReport(summary, review_from=first, review_keys=True)

@@ -83,7 +83,7 @@ def session_commands(screen: SessionScreen) -> list[SystemCommand]:
                 screen.action_timer,
             )
         )
-    state = screen.workspace.backend_state
+    state = screen.services.server.backend_state
     if state.can_pull and state.model_missing(screen.model):
         commands.append(
             SystemCommand(

@@ -12,7 +12,7 @@ from textual.widgets import Label
 
 from brainstorm.models import Idea
 from brainstorm.tui.widgets.idea_card import IdeaCard
-from brainstorm.tui.widgets.live_reply import LiveGroup
+from brainstorm.tui.widgets.live_reply import LiveReplies, LiveStream
 
 
 def _version(idea: Idea) -> tuple[object, ...]:
@@ -73,8 +73,25 @@ class IdeaBoard(VerticalScroll):
         live = self.query(".live-group")
         return self.mount_all(new_cards, before=live.first() if live else None)
 
-    def add_live(self, groups: list[LiveGroup]) -> None:
-        self.mount_all(groups)
+    def start_live(self, live: LiveReplies) -> None:
+        """A request went out: one group of live cards per source (none while hidden)."""
+        self.show_empty(False)
+        if not live.hidden:
+            self.mount_all(live.make_groups())
+
+    def draw_live(self, live: LiveReplies) -> str | None:
+        """Show what arrived since the last redraw, following the end when scrolled there.
+        Returns the status line to show (None: nothing new)."""
+        follow = self.at_end
+        status = live.redraw()
+        if status is not None and follow and not live.hidden:
+            self.scroll_end(animate=False)
+        return status
+
+    def drop_live(self, stream: LiveStream | None) -> None:
+        """One source finished: its stored cards replace its live ones."""
+        if stream is not None and stream.group is not None:
+            stream.group.remove()
 
     async def remove_live(self) -> None:
         await self.query(".live-group").remove()

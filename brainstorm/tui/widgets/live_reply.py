@@ -110,18 +110,24 @@ class LiveReplies:
         """Forget one source (it finished); its stream, to remove its live cards."""
         return self.streams.pop(source, None)
 
+    def has_news(self) -> bool:
+        """Whether anything arrived since the last redraw."""
+        if any(s.dirty for s in self.streams.values()):
+            return True
+        # A source that finished between two redraws took its dirty flag with it (its stored
+        # cards replace its live ones): the chunk count still has to be brought up to date.
+        stats = self.stats
+        return stats.last_chunk is not None and (
+            stats.last_redraw is None or stats.last_redraw < stats.last_chunk
+        )
+
     def redraw(self) -> str | None:
         """Show what arrived since the last redraw: the status line to show after it, or
         None when nothing arrived."""
+        if not self.has_news():
+            return None
         dirty = [s for s in self.streams.values() if s.dirty]
         stats = self.stats
-        # A source that finished between two redraws took its dirty flag with it (its stored
-        # cards replace its live ones): the chunk count still has to be brought up to date.
-        shown = stats.last_chunk is None or (
-            stats.last_redraw is not None and stats.last_redraw >= stats.last_chunk
-        )
-        if not dirty and shown:
-            return None
         if self.hidden:
             for stream in dirty:
                 stream.dirty = False

@@ -1,0 +1,120 @@
+"""The person's side of a session screen: what they decide about ideas.
+
+A `Reviewer` runs the card actions (edit, accept, reject, back to draft, history, copy,
+follow-up) and the person's own ideas through `brainstorm.review`, the same functions the CLI
+calls, so both record the same events. It opens the dialogs those need and reports by message;
+the screen redraws the cards and moves the highlight. A read-only window records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.message import Message
+from textual.widget import Widget
+
+from brainstorm import review
+from brainstorm.models import Idea, Status
+from brainstorm.store import SessionWriter, StoreError
+from brainstorm.textsafe import visible
+from brainstorm.tui.screens.editor import EditIdeaScreen
+from brainstorm.tui.screens.follow_up import FollowUpScreen
+from brainstorm.tui.screens.history import HistoryScreen
+from brainstorm.tui.status_line import StatusLine
+
+STATUS_OF = {"accept": Status.ACCEPTED, "reject": Status.REJECTED, "draft": Status.DRAFT}
+READ_ONLY = "Read-only: changes are disabled in this window."
+
+
+class Reviewer(Widget):
+    """Non-visual (hidden in app.tcss). The screen sets `writer` (None: read-only) and calls
+    `request` / `add_idea`; it handles `Changed`, `FollowUpChosen` and `StatusLine`."""
+
+    class Changed(Message):
+        """A review event was recorded; `idea_id` is the idea to show (None: none)."""
+
+        def __init__(self, idea_id: int | None) -> None:
+            super().__init__()
+            self.idea_id = idea_id
+
+    class FollowUpChosen(Message):
+        """The person asked the model for a follow-up (`kind`) on one idea."""
+
+        def __init__(self, idea_id: int, kind: str) -> None:
+            super().__init__()
+            self.idea_id = idea_id
+            self.kind = kind
+
+    def __init__(self, writer: SessionWriter | None) -> None:
+        super().__init__(id="reviewer")
+        self.writer = writer
+
+    def request(self, idea: Idea, action: str) -> None:
+        """Run one card action on ``idea``."""
+        idea_id = idea.id
+        if action == "history":
+            self.app.push_screen(HistoryScreen(idea.model_copy(deep=True)))
+            return
+        if action == "copy":
+            self.app.copy_to_clipboard(idea.text)
+            self.notify(f"Copied idea #{idea_id} to the clipboard.", markup=False)
+            return
+        if self.writer is None:
+            self.post_message(StatusLine(READ_ONLY, "warning"))
+            return
+        if action == "edit":
+            shown = visible(idea.text)
+            self.app.push_screen(
+                EditIdeaScreen(f"Edit idea #{idea_id} (the model's original is kept)", shown),
+                lambda text: self._save_edit(idea_id, shown, text),
+            )
+        elif action in STATUS_OF:
+            status = STATUS_OF[action]
+            self._record(lambda w: review.set_status(w, idea_id, status), idea_id)
+        elif action == "follow_up":
+            self.app.push_screen(
+                FollowUpScreen(idea_id), lambda kind: self._follow_up(idea_id, kind)
+            )
+
+    def _follow_up(self, idea_id: int, kind: str | None) -> None:
+        if kind is not None:
+            self.post_message(self.FollowUpChosen(idea_id, kind))
+
+    def _record(self, change: Callable[[SessionWriter], object], idea_id: int | None) -> None:
+        """Run one review operation on the writer; errors become a status line, not a crash."""
+        if self.writer is None:
+            return
+        try:
+            change(self.writer)
+        except StoreError as problem:
+            self.post_message(StatusLine(str(problem), "error"))
+            return
+        self.post_message(self.Changed(idea_id))
+
+    def _save_edit(self, idea_id: int, shown: str, text: str | None) -> None:
+        if text is None or self.writer is None:
+            return
+        if text.strip() == shown.strip():
+            self.post_message(StatusLine(f"#{idea_id} unchanged: nothing recorded."))
+            return
+        self._record(lambda w: review.edit(w, idea_id, text), idea_id)
+
+    def add_idea(self) -> None:
+        """The person writes an idea of their own (it counts as theirs, not the model's)."""
+        if self.writer is None:
+            self.post_message(StatusLine(READ_ONLY, "warning"))
+            return
+        self.app.push_screen(
+            EditIdeaScreen("Your own idea (it counts as yours, not the model's)", ""),
+            self._save_new_idea,
+        )
+
+    def _save_new_idea(self, text: str | None) -> None:
+        if text is None or not text.strip() or self.writer is None:
+            return
+        try:
+            idea = review.add(self.writer, text)
+        except StoreError as problem:
+            self.post_message(StatusLine(str(problem), "error"))
+            return
+        self.post_message(self.Changed(idea.id))
