@@ -196,7 +196,9 @@ class BrainstormApp(App[None]):
         except ValueError:
             return _initial_where(self.settings)
 
-    def follow_backend_state(self, owner: DOMNode, callback: Callable[[BackendState], None]) -> None:
+    def follow_backend_state(
+        self, owner: DOMNode, callback: Callable[[BackendState], None]
+    ) -> None:
         owner.watch(self, "backend_state", callback, init=False)
 
     def action_reconnect(self) -> None:

@@ -30,7 +30,9 @@ class ModelServer(Protocol):
     def backend_state(self) -> BackendState:
         """What is known about the backend now."""
 
-    def follow_backend_state(self, owner: DOMNode, callback: Callable[[BackendState], None]) -> None:
+    def follow_backend_state(
+        self, owner: DOMNode, callback: Callable[[BackendState], None]
+    ) -> None:
         """Call ``callback`` with every new state while ``owner`` is mounted."""
 
     def check_backend(self) -> object:
