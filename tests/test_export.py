@@ -908,7 +908,6 @@ async def test_tui_export_key_writes_a_new_file_and_shows_the_path(
     from brainstorm.config import Settings
     from brainstorm.tui.app import BrainstormApp
     from brainstorm.tui.screens.session import SessionScreen
-    from brainstorm.tui.widgets.idea_card import IdeaCard
 
     store = SessionStore(tmp_path / "sessions")
     store.root.mkdir()
@@ -930,7 +929,7 @@ async def test_tui_export_key_writes_a_new_file_and_shows_the_path(
         assert isinstance(screen, SessionScreen)
         shown: list[str] = []
         monkeypatch.setattr(screen, "notify", lambda message, **_: shown.append(message))
-        screen.query(IdeaCard).first().focus()
+        screen.board.focus()  # the cards
         await pilot.press("E")
         await pilot.pause()
     written = out / f"{SESSION_ID}-2.md"

@@ -3,6 +3,7 @@ server, and helpers that read what the screen shows."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled
 
 from brainstorm.config import Settings
 from brainstorm.models import IdeaDrafted
@@ -75,7 +77,7 @@ def screen_text(app: App[object]) -> str:
 
 def badges(text: str) -> list[str]:
     """The number and status badge of every card on screen, top to bottom."""
-    found = re.findall(r"(#\d+) +((?:DRAFT|ACCEPTED|REJECTED|YOURS)[^\n│┃╏]*?)\s{2,}", text)
+    found = re.findall(r"(#\d+) +((?:DRAFT|ACCEPTED|REJECTED|YOURS)[^\n│┃╏║]*?)\s{2,}", text)
     return [f"{ref} {badge.strip()}" for ref, badge in found]
 
 
@@ -106,11 +108,13 @@ async def wait_for(pilot: Pilot[object], condition: Callable[[], bool], rounds: 
 
 async def settle(pilot: Pilot[object]) -> None:
     """Wait until every worker (connection check, session list, generation) has finished
-    and the messages they posted are handled."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    and the messages they posted are handled. A worker replaced by a newer one of its group
+    (the near-duplicate analysis of a big session, after new ideas) counts as finished."""
+    for _ in range(2):
+        for worker in list(pilot.app.workers):
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
 
 
 def session_screen(app: App[object]) -> SessionScreen:

@@ -10,9 +10,9 @@ from textual.widgets import TextArea
 from brainstorm import review
 from brainstorm.config import Settings
 from brainstorm.models import IdeaDrafted, IdeaRevised
+from brainstorm.presentation import duplicate_flag
 from brainstorm.store import SessionStore, read_events
 from brainstorm.tui.screens.editor import EditIdeaScreen
-from brainstorm.tui.widgets.idea_card import IdeaCard, duplicate_flag
 from tests.fakes import FakeOllama
 from tests.tui.conftest import MODEL, fill, make_app, open_first_session, screen_text, settle
 
@@ -53,9 +53,10 @@ def duplicates_session(store: SessionStore) -> str:
 
 
 def test_flag_names_the_other_ideas() -> None:
-    assert duplicate_flag(()) == ""
-    assert duplicate_flag((3, 7)) == "≈ #3 #7"
-    assert duplicate_flag((1, 2, 3, 4, 5, 6)) == "≈ #1 #2 #3 #4 +2"
+    assert duplicate_flag((), 0) == ""
+    assert duplicate_flag((3, 7), 2) == "≈ #3 #7"
+    assert duplicate_flag((1, 2, 3), 5) == "≈ #1 #2 #3 +2"
+    assert duplicate_flag((3, 7, 9), 9_996) == "≈ #3 #7 #9 +9,993"
 
 
 async def test_near_duplicates_are_flagged_and_follow_edits(
@@ -87,7 +88,7 @@ async def test_near_duplicates_are_flagged_and_follow_edits(
         assert "≈ #1 #3 (≥ 1.00)" in text and "≈ #2 #6 (≥ 1.00)" in text
 
         # An edit that makes #6 a different idea: its flag, and #2's, go; so does the group.
-        screen.query_one("#idea-6", IdeaCard).focus()
+        screen.board.move_cursor(6)
         await pilot.press("e")
         assert isinstance(app.screen, EditIdeaScreen)
         editor = app.screen.query_one("#editor", TextArea)
@@ -102,7 +103,7 @@ async def test_near_duplicates_are_flagged_and_follow_edits(
         assert "1 near-duplicate group:" in text and "≈ #2 #6" not in text
 
         # And back: an edit of #5 into a copy of #4 makes a new group.
-        screen.query_one("#idea-5", IdeaCard).focus()
+        screen.board.move_cursor(5)
         await pilot.press("e")
         editor = app.screen.query_one("#editor", TextArea)
         editor.focus()

@@ -14,7 +14,6 @@ from brainstorm.models import GenerationFailed, IdeaDrafted, PromptSent
 from brainstorm.store import SessionStore, read_events
 from brainstorm.tui.screens.ensemble import EnsembleScreen
 from brainstorm.tui.screens.session import SessionScreen
-from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
 from tests.fakes import FakeOllama, split_reply
 from tests.tui.conftest import (
     MODEL,
@@ -83,7 +82,7 @@ async def test_ensemble_streams_every_source_at_once_and_stores_each(
         assert ollama.max_in_flight >= 2
         await wait_for_redraw_of(screen, 2 * held_after)
         await pilot.pause()
-        live = {card.view.source for card in screen.query(LiveCard)}
+        live = {view.source for view in screen.board.live_views}
         assert live == {LLAMA, QWEN}
         text = screen_text(app)
         assert LLAMA in text and QWEN in text  # every live card names its source
@@ -91,12 +90,12 @@ async def test_ensemble_streams_every_source_at_once_and_stores_each(
 
         ollama.release()
         await settle(pilot)
-        assert not screen.query(LiveCard)
-        cards = list(screen.query(IdeaCard))
+        assert not screen.board.live_views
+        cards = [screen.board.view(idea_id) for idea_id in screen.board.ids]
         assert len(cards) == 5
         by_source: dict[str, list[str]] = {}
         for card in cards:
-            by_source.setdefault(card.view.source, []).append(card.view.text)
+            by_source.setdefault(card.source, []).append(card.text)
         assert sorted(by_source[LLAMA]) == sorted(
             [
                 "soundproof booths for calls.",
@@ -200,21 +199,21 @@ async def test_a_finished_source_shows_its_cards_while_the_others_stream(
         ollama.hold(after=held_after)
         await send(pilot, "go")
         assert await ollama.wait_for_held_async(1)
-        await wait_for(pilot, lambda: bool(screen.query("#idea-1")))
+        await wait_for(pilot, lambda: 1 in screen.board.ids)
         await wait_for_redraw_of(screen, held_after + len(split_reply(short)))
         await pilot.pause()
         assert screen.generating
-        stored = screen.query_one("#idea-1", IdeaCard)
-        assert stored.view.source == f"ollama:{OTHER}" and stored.view.text == "absorb sound."
-        live = list(screen.query(LiveCard))
-        assert live and {card.view.source for card in live} == {f"ollama:{MODEL}"}
+        stored = screen.board.view(1)
+        assert stored.source == f"ollama:{OTHER}" and stored.text == "absorb sound."
+        live = screen.board.live_views
+        assert live and {view.source for view in live} == {f"ollama:{MODEL}"}
         # The stored card sits above the live cards of the source still streaming.
-        assert stored.region.y < min(card.region.y for card in live)
+        assert screen.board.top_of(1) < min(screen.board.live_tops())
         assert badges(screen_text(app))[0] == "#1 DRAFT"
 
         ollama.release()
         await settle(pilot)
-        assert not screen.query(LiveCard)
+        assert not screen.board.live_views
         assert badges(screen_text(app)) == ["#1 DRAFT", "#2 DRAFT", "#3 DRAFT", "#4 DRAFT"]
 
 
@@ -232,7 +231,7 @@ async def test_a_failing_source_does_not_stop_the_others(
         await pilot.click("#use")
         await send(pilot, "go")
         await settle(pilot)
-        assert sorted(card.view.source for card in screen.query(IdeaCard)) == [LLAMA] * 3
+        assert sorted(screen.board.view(i).source for i in screen.board.ids) == [LLAMA] * 3
         text = flat(screen_text(app))
         assert "3 new DRAFT ideas from 1 of 2 sources" in text
         assert f"Failed: {OTHER} @ t=0.9: " in text and "model runner crashed" in text

@@ -11,7 +11,6 @@ from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.history import HistoryScreen
 from brainstorm.tui.screens.sessions import SessionListScreen
 from brainstorm.tui.widgets.diff_view import DiffView
-from brainstorm.tui.widgets.idea_card import IdeaCard
 from tests.fakes import FakeOllama
 from tests.tui.conftest import (
     MODEL,
@@ -154,8 +153,8 @@ async def test_history_shows_original_revisions_diff_and_figures(
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_first_session(pilot)
-        card = screen.query_one("#idea-1", IdeaCard)
-        card.focus()
+        screen.board.move_cursor(1)
+        screen.board.focus()
         await pilot.press("h")
         assert isinstance(app.screen, HistoryScreen)
         text = screen_text(app)

@@ -18,7 +18,6 @@ from brainstorm.tui import round_timer
 from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.screens.session import SessionScreen
 from brainstorm.tui.screens.timer import TimerScreen
-from brainstorm.tui.widgets.idea_card import IdeaCard
 from tests.fakes import FakeOllama
 from tests.tui.conftest import MODEL, badges, fill, make_app, screen_text, session_screen, settle
 
@@ -74,7 +73,7 @@ async def test_writing_timer_counts_down_and_only_suggests_revealing(
         text = screen_text(app)
         assert "⏱ time is up" in text
         assert "Reveal the model's ideas when you are ready (shift+r)" in " ".join(text.split())
-        assert not screen.query(IdeaCard)
+        assert not screen.board.ids
         assert not screen.session.revealed and "3 waiting" in text
         session_id = screen.session.id
 
@@ -166,9 +165,10 @@ async def test_comparison_shows_in_the_figures_after_the_reveal(
         await pilot.click("#confirm")
         await settle(pilot)
         # Review: accept the model's #1, reject #3.
-        screen.query_one("#idea-1", IdeaCard).focus()
+        screen.board.move_cursor(1)
+        screen.board.focus()
         await pilot.press("a")
-        screen.query_one("#idea-3", IdeaCard).focus()
+        screen.board.move_cursor(3)
         await pilot.press("x")
         await settle(pilot)
         text = screen_text(app)

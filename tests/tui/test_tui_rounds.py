@@ -9,7 +9,6 @@ from brainstorm.config import Settings
 from brainstorm.models import IdeaDrafted, IdeasRevealed, PromptSent
 from brainstorm.store import SessionStore, read_events
 from brainstorm.tui.screens.confirm import ConfirmScreen
-from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
 from tests.fakes import FakeOllama, split_reply
 from tests.tui.conftest import (
     THREE_IDEAS,
@@ -46,13 +45,13 @@ async def test_human_first_keeps_model_ideas_hidden_until_revealed(
         assert await ollama.wait_for_held_async()
         await wait_for_redraw_of(screen, held_after)
         await pilot.pause()
-        assert not screen.query(LiveCard)
+        assert not screen.board.live_views
         text = screen_text(app)
         assert "kept hidden until you reveal" in text
         assert "soundproof" not in text and "meetings" not in text
         ollama.release()
         await settle(pilot)
-        assert not screen.query(IdeaCard)
+        assert not screen.board.ids
         assert "3 waiting" in screen_text(app)
 
         # The person's own idea shows at once.

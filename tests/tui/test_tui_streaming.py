@@ -11,8 +11,7 @@ from brainstorm.config import Settings
 from brainstorm.models import GenerationFailed, IdeaDrafted, PromptSent
 from brainstorm.store import SessionStore, read_events
 from brainstorm.tui.screens.session import SessionScreen
-from brainstorm.tui.widgets.card_styles import CardStyles
-from brainstorm.tui.widgets.idea_card import IdeaCard, LiveCard
+from brainstorm.tui.widgets.idea_board import IdeaBoard
 from tests.fakes import FakeOllama, split_reply
 from tests.tui.conftest import (
     MODEL,
@@ -85,7 +84,7 @@ async def test_cards_appear_live_as_ideas_complete(
 
         ollama.release()
         await settle(pilot)
-        assert not screen.query(LiveCard)
+        assert not screen.board.live_views
         assert badges(screen_text(app)) == ["#1 DRAFT", "#2 DRAFT", "#3 DRAFT"]
         assert "show loud areas on a screen." in screen_text(app)
 
@@ -108,12 +107,12 @@ async def test_long_fast_reply_is_throttled_but_rendered_in_full(
         stats = screen.stream_stats
         assert stats.chunks == len(split_reply(reply))
         assert stats.redraws < stats.chunks / 10  # throttled, not one redraw per token
-        cards = list(screen.query(IdeaCard))
+        cards = screen.board.ids
         assert len(cards) == 32
-        last = cards[-1]
-        assert last.idea is not None and last.idea.title == "Idea 30"
-        assert last.view.text.endswith("word30x19.")
-        screen.query_one("#cards").scroll_end(animate=False)
+        last = screen.board.view(cards[-1])
+        assert last.title == "Idea 30"
+        assert last.text.endswith("word30x19.")
+        screen.board.scroll_to_end()
         await pilot.pause()
         assert "word30x19." in screen_text(app)
 
@@ -217,10 +216,11 @@ async def test_model_text_is_shown_literally(
         )
         assert ":smile: and [on blue]end[/]" in text
         # No markup was turned into styles: every style on a card is one of the card's own.
-        palette = screen.query_one(CardStyles)
-        ours = {palette.get_visual_style(c, partial=True) for c in CardStyles.COMPONENT_CLASSES}
-        for card in screen.query(IdeaCard):
-            assert all(span.style in ours for span in card.render().spans)
+        board = screen.board
+        ours = {board.get_visual_style(c, partial=True) for c in IdeaBoard.COMPONENT_CLASSES}
+        for idea_id in board.ids:
+            for line in board.card_text(idea_id):
+                assert all(span.style in ours for span in line.spans)
 
     # The file keeps the model's exact text; only the display writes control codes out.
     events, _ = read_events(store.path_for(screen.session.id))

@@ -16,8 +16,8 @@ from brainstorm.metrics import idea_metrics, word_diff
 from brainstorm.models import Author, Idea
 from brainstorm.presentation import decision_label, status_label
 from brainstorm.textsafe import visible
+from brainstorm.tui.widgets.card_render import literal
 from brainstorm.tui.widgets.diff_view import DiffView
-from brainstorm.tui.widgets.idea_card import literal
 
 
 def _when(moment: datetime) -> str:

@@ -16,13 +16,12 @@ import asyncio
 import time
 from typing import ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widget import AwaitMount
 from textual.widgets import Footer, Header, Input, Label
 
 from brainstorm.export import ExportError, ExportOptions, save_export
@@ -41,10 +40,9 @@ from brainstorm.tui.services import Services
 from brainstorm.tui.session_access import SessionAccess
 from brainstorm.tui.status_line import Level, StatusLine
 from brainstorm.tui.widgets.banner import ConnectionBanner
-from brainstorm.tui.widgets.card_styles import CardStyles
+from brainstorm.tui.widgets.card_view import Near
 from brainstorm.tui.widgets.figures_panel import FiguresPanel
 from brainstorm.tui.widgets.idea_board import IdeaBoard
-from brainstorm.tui.widgets.idea_card import IdeaCard
 from brainstorm.tui.widgets.live_reply import StreamStats
 from brainstorm.tui.widgets.prompt_bar import PromptBar
 from brainstorm.tui.widgets.round_bar import RoundBar
@@ -82,7 +80,6 @@ class SessionScreen(Screen[None]):
         # Set after every tick of the human-first timer: tests wait on it.
         self.round_ticked = asyncio.Event()
         self._review_target: int | None = None  # the first card of the newest reply
-        self.current_card: int | None = None  # the card last focused (palette commands)
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
 
@@ -130,7 +127,6 @@ class SessionScreen(Screen[None]):
             yield FiguresPanel(self.services.settings, id="metrics")
         yield PromptBar()
         yield Footer(compact=True)
-        yield CardStyles()
         yield self.generation
         yield self.reviewer
 
@@ -140,12 +136,10 @@ class SessionScreen(Screen[None]):
         self.query_one("#metrics").display = False
         self._show_read_only()
         self.refresh_cards()
-        cards = list(self.query(IdeaCard))
-        drafts = [c for c in cards if c.idea is not None and c.idea.status is Status.DRAFT]
-        if drafts:
-            drafts[0].focus()
-        elif cards:
-            cards[-1].focus()
+        ideas = self.session.visible_ideas()
+        drafts = [idea.id for idea in ideas if idea.status is Status.DRAFT]
+        if ideas:
+            self._focus_card(drafts[0] if drafts else ideas[-1].id)
         elif not self.read_only:
             self.query_one("#prompt", Input).focus()
 
@@ -163,21 +157,27 @@ class SessionScreen(Screen[None]):
         self.set_class(self.read_only, "-read-only")
         self.refresh_bindings()
 
-    def refresh_cards(self) -> AwaitMount | None:
-        """Bring the cards in line with the session: update changed ones, add new ones.
-        Returns the pending mount of new cards (await it before focusing one)."""
-        board = self.query_one(IdeaBoard)
+    @property
+    def board(self) -> IdeaBoard:
+        return self.query_one(IdeaBoard)
+
+    def refresh_cards(self) -> None:
+        """Bring the cards in line with the session: redraw changed ones, add new ones."""
+        board = self.board
         ideas = self.session.visible_ideas()
-        mounting = board.sync(
+        board.sync(
             ideas,
             read_only=self.read_only,
             origin=self._origin,
-            duplicates_of=self.figures.analysis.duplicates_of,
+            near=self._near,
         )
         board.show_empty(not ideas and not self.generating)
         self._show_round()
         self.figures.follow(self.session, owner=not self.read_only)
-        return mounting
+
+    def _near(self, idea_id: int) -> Near:
+        analysis = self.figures.analysis
+        return analysis.duplicates_of(idea_id), analysis.near_count(idea_id)
 
     def _origin(self, idea: Idea) -> str | None:
         """ "critique of #3" for ideas a follow-up produced."""
@@ -192,9 +192,7 @@ class SessionScreen(Screen[None]):
 
     @on(FiguresPanel.DuplicatesFound)
     def _duplicates_found(self) -> None:
-        duplicates_of = self.figures.analysis.duplicates_of
-        for card in self.query(IdeaCard):
-            card.duplicates = duplicates_of(card.idea_id)
+        self.board.duplicates_changed()
 
     def _status(self, text: str, level: Level = "info") -> None:
         self.query_one(PromptBar).say(text, level)
@@ -205,12 +203,13 @@ class SessionScreen(Screen[None]):
 
     # -- review actions (messages up from the cards, done by the reviewer) ------------------
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if isinstance(event.widget, IdeaCard):
-            self.current_card = event.widget.idea_id
+    @property
+    def current_card(self) -> int | None:
+        """The highlighted card (palette commands act on it)."""
+        return self.board.cursor_id
 
-    @on(IdeaCard.Requested)
-    def _card_request(self, message: IdeaCard.Requested) -> None:
+    @on(IdeaBoard.Requested)
+    def _card_request(self, message: IdeaBoard.Requested) -> None:
         self.run_card_action(message.idea_id, message.action)
 
     def run_card_action(self, idea_id: int, action: str) -> None:
@@ -219,10 +218,8 @@ class SessionScreen(Screen[None]):
             self.reviewer.request(idea, action)
 
     @on(Reviewer.Changed)
-    async def _review_recorded(self, message: Reviewer.Changed) -> None:
-        mounting = self.refresh_cards()
-        if mounting is not None:
-            await mounting
+    def _review_recorded(self, message: Reviewer.Changed) -> None:
+        self.refresh_cards()
         if message.idea_id is not None:
             self._focus_card(message.idea_id)
 
@@ -231,12 +228,11 @@ class SessionScreen(Screen[None]):
         self.follow_up(message.idea_id, message.kind)
 
     def _focus_card(self, idea_id: int) -> None:
-        cards = self.query(f"#idea-{idea_id}")
-        if cards:
-            card = cards.first()
-            card.focus(scroll_visible=False)
-            # After the next layout, when a just-mounted card has its size.
-            self.call_after_refresh(card.scroll_visible, animate=False)
+        board = self.board
+        board.move_cursor(idea_id)
+        board.focus(scroll_visible=False)
+        # After the next layout, when the board has its size.
+        self.call_after_refresh(board.scroll_to_cursor)
 
     def action_add_idea(self) -> None:
         self.reviewer.add_idea()
@@ -249,7 +245,7 @@ class SessionScreen(Screen[None]):
             self.query_one(RoundBar).ask_reveal(hidden_count(self.session))
 
     @on(RoundBar.RevealConfirmed)
-    async def _reveal_confirmed(self) -> None:
+    def _reveal_confirmed(self) -> None:
         if self.writer is None:
             return
         try:
@@ -258,9 +254,7 @@ class SessionScreen(Screen[None]):
             self._status(str(problem), "error")
             return
         self.query_one(RoundBar).end()
-        mounting = self.refresh_cards()
-        if mounting is not None:
-            await mounting
+        self.refresh_cards()
         figures = "the panel shows" if self.figures.display else "m shows"
         self._status(
             f"Revealed {count} model idea{'s' * (count != 1)}: review them as drafts;"
@@ -340,11 +334,11 @@ class SessionScreen(Screen[None]):
             self.query_one("#prompt", Input).value = ""
         self.set_class(True, "-generating")
         self.refresh_bindings()
-        self.query_one(IdeaBoard).start_live(message.live)
+        self.board.start_live(message.live)
 
     @on(Generation.Progress)
     def _stream_progress(self) -> None:
-        status = self.query_one(IdeaBoard).draw_live(self.generation.live)
+        status = self.board.draw_live(self.generation.live)
         if status is not None:
             self.stream_redrawn.set()
             self._status(status)
@@ -352,18 +346,16 @@ class SessionScreen(Screen[None]):
     @on(Generation.SourceDone)
     def _source_done(self, message: Generation.SourceDone) -> None:
         """One source of an ensemble finished (stored) while the others still stream."""
-        self.query_one(IdeaBoard).drop_live(message.stream)
+        self.board.drop_live(self.generation.live)
         self.refresh_cards()
 
     @on(Generation.Finished)
-    async def _generation_finished(self, message: Generation.Finished) -> None:
-        await self.query_one(IdeaBoard).remove_live()
+    def _generation_finished(self, message: Generation.Finished) -> None:
+        self.board.drop_live(message.live)
         self.set_class(False, "-generating")
         self.refresh_bindings()
         # The stored ideas are rendered from the session, in full, whatever the redraw rate.
-        mounting = self.refresh_cards()
-        if mounting is not None:
-            await mounting
+        self.refresh_cards()
         stats = message.live.stats
         stats.rendered = time.perf_counter()
         self.stream_redrawn.set()
@@ -393,9 +385,7 @@ class SessionScreen(Screen[None]):
         if not self._prompt_focused():
             self._focus_card(idea_id)
             return
-        cards = self.query(f"#idea-{idea_id}")
-        if cards:
-            self.call_after_refresh(cards.first().scroll_visible, animate=False)
+        self.board.move_cursor(idea_id)
 
     def action_stop(self) -> None:
         """Stop the streaming reply: the request is closed; what arrived is kept."""
@@ -405,10 +395,10 @@ class SessionScreen(Screen[None]):
     def action_back(self) -> None:
         """From the prompt box: to the cards (the newest reply's first one). Else: leave."""
         if self._prompt_focused():
-            cards = list(self.query(IdeaCard))
-            chosen = [c for c in cards if c.idea_id == self._review_target] or cards[-1:]
+            ids = self.board.ids
+            chosen = [i for i in ids if i == self._review_target] or ids[-1:]
             if chosen:
-                self._focus_card(chosen[0].idea_id)
+                self._focus_card(chosen[0])
             else:
                 self.set_focus(None)  # a second esc leaves; one never does from the prompt
             return

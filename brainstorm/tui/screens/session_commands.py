@@ -10,7 +10,6 @@ from textual.app import SystemCommand
 from brainstorm.export import ExportOptions
 from brainstorm.ideation import FOLLOW_UP_TITLES
 from brainstorm.rounds import drafts_hidden
-from brainstorm.tui.widgets.idea_card import IdeaCard
 
 if TYPE_CHECKING:
     from brainstorm.tui.screens.session import SessionScreen
@@ -90,8 +89,7 @@ def session_commands(screen: SessionScreen) -> list[SystemCommand]:
                 f"Pull model {screen.model}", "Download it onto Ollama", screen.action_pull_model
             )
         )
-    focused = screen.focused
-    idea_id = focused.idea_id if isinstance(focused, IdeaCard) else screen.current_card
+    idea_id = screen.current_card
     if idea_id is not None and idea_id in screen.session.ideas:
         verbs = [
             ("edit", "Edit", "Revise the text (a new revision; the original is kept)"),

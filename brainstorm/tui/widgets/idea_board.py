@@ -1,44 +1,116 @@
-"""The scrolling column of idea cards: stored cards in session order, then live replies."""
+"""The column of idea cards: one focusable, virtualised list on Textual's line API.
+
+Like `OptionList` and `DataTable`, the board draws only the lines on screen (`render_line`),
+so a session of 10,000 ideas opens as fast as one of 50: nothing is mounted per idea. Each card
+has a cheap height estimate from the start (`card_render.estimate_height`); the cards that
+come into view are drawn, which measures them exactly. Measuring starts at the top of the view
+and goes down, so what is on screen never jumps. Drawn cards are kept in a small cache keyed
+by what they show.
+
+Keys act on the highlighted card, and only while the board has the focus; the highlight is a
+double frame and a `▶` then (a dim `›` otherwise). Stored cards come in the order they first
+appeared, then the live cards of replies still streaming (one group per source).
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from itertools import accumulate
+from typing import ClassVar
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.content import Content
-from textual.widget import AwaitMount
-from textual.widgets import Label
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style
 
-from brainstorm.models import Idea
-from brainstorm.tui.widgets.idea_card import IdeaCard
-from brainstorm.tui.widgets.live_reply import LiveReplies, LiveStream
+from brainstorm.models import Idea, Status
+from brainstorm.tui.widgets.card_render import (
+    Cursor,
+    card_lines,
+    estimate_height,
+    inner_width,
+    render_card,
+)
+from brainstorm.tui.widgets.card_view import CardView, Near, idea_view, live_view, version
+from brainstorm.tui.widgets.live_reply import LiveReplies
+
+# Actions that change the session (disabled in a read-only session).
+WRITE_ACTIONS = frozenset({"edit", "accept", "reject", "draft", "follow_up"})
+KINDS = ("draft", "accepted", "rejected", "human", "live")
+EMPTY_HINT = "No ideas yet. Type in the prompt box below and press enter, or n to add your own."
 
 
-def _version(idea: Idea) -> tuple[object, ...]:
-    """Changes whenever a review event touches the idea (cheaper than comparing copies)."""
-    return (idea.status, len(idea.revisions), len(idea.status_history), idea.hidden, idea.text)
+class IdeaBoard(ScrollView, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "request('edit')", "Edit"),
+        Binding("a", "request('accept')", "Accept"),
+        Binding("x", "request('reject')", "Reject"),
+        Binding("d", "request('draft')", "Draft"),
+        Binding("h", "request('history')", "History"),
+        Binding("f", "request('follow_up')", "Follow"),
+        Binding("c", "request('copy')", "Copy", show=False),
+        Binding("up,k", "cursor(-1)", "Previous", show=False),
+        Binding("down,j", "cursor(1)", "Next", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+    ]
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "card--ref",
+        "card--source",
+        "card--title",
+        "card--meta",
+        "card--incomplete",
+        "card--duplicate",
+        "card--empty",
+        "card--marker-focused",
+        "card--marker-blurred",
+        "card--frame-cursor",
+        *(f"card--{part}-{kind}" for part in ("badge", "body", "frame") for kind in KINDS),
+    }
 
-class IdeaBoard(VerticalScroll):
-    """The screen hands it the ideas to show; it adds and updates cards (never rebuilds
-    them), keeps live groups below the stored cards and shows a hint while empty."""
+    class Requested(Message):
+        """The person asked for `action` on idea `idea_id`."""
 
-    def compose(self) -> ComposeResult:
-        yield Label(
-            Content(
-                "No ideas yet. Type in the prompt box below and press enter, or n to add your own."
-            ),
-            id="no-ideas",
-        )
+        def __init__(self, idea_id: int, action: str) -> None:
+            super().__init__()
+            self.idea_id = idea_id
+            self.action = action
 
-    def show_empty(self, empty: bool) -> None:
-        self.query_one("#no-ideas").display = empty
+    class Highlighted(Message):
+        """The highlight moved to idea `idea_id`."""
 
-    @property
-    def at_end(self) -> bool:
-        """Scrolled to the bottom (a streaming reply keeps it there)."""
-        return self.scroll_y >= self.max_scroll_y - 1
+        def __init__(self, idea_id: int) -> None:
+            super().__init__()
+            self.idea_id = idea_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.read_only = False
+        self.cursor_id: int | None = None
+        self._ids: list[int] = []  # the stored cards, top to bottom
+        self._row_of: dict[int, int] = {}
+        self._ideas: dict[int, Idea] = {}  # the session's own objects (never copied)
+        self._versions: dict[int, tuple[object, ...]] = {}
+        self._origin: Callable[[Idea], str | None] = lambda idea: None
+        self._near: Callable[[int], Near] = lambda idea_id: ((), 0)
+        self._live: list[CardView] = []  # cards of replies still streaming, after the stored
+        self._heights: list[int] = []  # per row (stored, then live), estimated or measured
+        self._offsets: list[int] = [0]  # first line of each row, valid up to row _valid
+        self._valid = 0
+        self._width = 0
+        self._empty = False
+        self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(256)
+
+    # -- what the screen gives it ------------------------------------------------------------
 
     def sync(
         self,
@@ -46,52 +118,364 @@ class IdeaBoard(VerticalScroll):
         *,
         read_only: bool,
         origin: Callable[[Idea], str | None],
-        duplicates_of: Callable[[int], tuple[int, ...]],
-    ) -> AwaitMount | None:
-        """Update changed cards, add new ones. Returns the pending mount of new cards
-        (await it before focusing one)."""
-        existing = {card.idea_id: card for card in self.query(IdeaCard)}
-        new_cards: list[IdeaCard] = []
+        near: Callable[[int], Near],
+    ) -> None:
+        """Show ``ideas``: cards that changed are redrawn, new ones go after the others."""
+        self._origin, self._near = origin, near
+        if read_only != self.read_only:
+            self.read_only = read_only
+            self.refresh_bindings()
+        new: list[Idea] = []
+        known = changed = 0
+        versions = self._versions
         for idea in ideas:
-            card = existing.get(idea.id)
-            if card is None:
-                new_cards.append(
-                    IdeaCard(
-                        idea.model_copy(deep=True),
-                        read_only=read_only,
-                        origin=origin(idea),
-                        duplicates=duplicates_of(idea.id),
-                    )
-                )
-                continue
-            card.read_only = read_only
-            if card.idea is None or _version(card.idea) != _version(idea):
-                card.idea = idea.model_copy(deep=True)  # a snapshot: the session mutates ideas
-        if not new_cards:
-            return None
-        # Stored cards go above the live cards of ensemble members still streaming.
-        live = self.query(".live-group")
-        return self.mount_all(new_cards, before=live.first() if live else None)
+            stamp = version(idea)
+            old = versions.get(idea.id)
+            if old is None:
+                new.append(idea)
+            else:
+                known += 1
+                if old != stamp:  # drawn again (and measured) when seen
+                    self._ideas[idea.id] = idea
+                    changed += 1
+            versions[idea.id] = stamp
+        if changed:
+            self.refresh_bindings()  # e.g. accept is disabled on an accepted card
+        if known < len(self._ids):  # a card went away (rare): start again
+            self._ids, self._row_of, self._ideas = [], {}, {}
+            del self._heights[: -len(self._live) or None]
+            self._valid = 0
+            new = list(ideas)
+            self._versions = {idea.id: version(idea) for idea in ideas}
+        if new:
+            start = len(self._ids)
+            width = self._card_width()
+            for offset, idea in enumerate(new):
+                self._row_of[idea.id] = start + offset
+                self._ideas[idea.id] = idea
+            self._ids.extend(idea.id for idea in new)
+            # Before the first layout the width is unknown: on_resize estimates them all.
+            estimates = [estimate_height(idea, width) if width else 1 for idea in new]
+            self._heights[start:start] = estimates
+            self._valid = min(self._valid, start)
+        if self.cursor_id not in self._row_of:
+            self.cursor_id = None
+        self._changed()
+
+    def duplicates_changed(self) -> None:
+        """The near-duplicate flags changed: redraw the cards with their new flags."""
+        self._cache.clear()
+        self.refresh()
+
+    def show_empty(self, empty: bool) -> None:
+        if empty != self._empty:
+            self._empty = empty
+            self.refresh()
+
+    # -- live cards --------------------------------------------------------------------------
 
     def start_live(self, live: LiveReplies) -> None:
-        """A request went out: one group of live cards per source (none while hidden)."""
+        """A request went out: its live cards will show below the stored ones."""
         self.show_empty(False)
-        if not live.hidden:
-            self.mount_all(live.make_groups())
+        self._set_live(live)
 
     def draw_live(self, live: LiveReplies) -> str | None:
         """Show what arrived since the last redraw, following the end when scrolled there.
         Returns the status line to show (None: nothing new)."""
         follow = self.at_end
         status = live.redraw()
-        if status is not None and follow and not live.hidden:
-            self.scroll_end(animate=False)
+        if status is None:
+            return None
+        if not live.hidden:
+            self._set_live(live)
+            if follow:
+                self.scroll_to_end()
         return status
 
-    def drop_live(self, stream: LiveStream | None) -> None:
-        """One source finished: its stored cards replace its live ones."""
-        if stream is not None and stream.group is not None:
-            stream.group.remove()
+    def drop_live(self, live: LiveReplies) -> None:
+        """One source finished (or all did): its stored cards replace its live ones."""
+        self._set_live(live)
 
-    async def remove_live(self) -> None:
-        await self.query(".live-group").remove()
+    def _set_live(self, live: LiveReplies) -> None:
+        views: list[CardView] = []
+        if not live.hidden:
+            for stream in live.streams.values():
+                for title, text in stream.completed:
+                    views.append(live_view(text, title, writing=False, source=stream.label))
+                pending = stream.splitter.pending
+                if pending is not None and (pending.text or pending.title):
+                    views.append(
+                        live_view(pending.text, pending.title, writing=True, source=stream.label)
+                    )
+        self._live = views
+        del self._heights[len(self._ids) :]
+        self._heights.extend(self._live_height(view) for view in views)
+        self._valid = min(self._valid, len(self._ids))
+        self._changed()
+
+    def _live_height(self, view: CardView) -> int:
+        return len(self._draw(view, None, ("live", view)))
+
+    # -- geometry ----------------------------------------------------------------------------
+
+    def _card_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _offsets_valid(self) -> None:
+        """Bring `_offsets` (the first line of every row) up to date after height changes."""
+        start = self._valid
+        if start >= len(self._heights):
+            return
+        del self._offsets[start + 1 :]
+        sums = accumulate(self._heights[start:], initial=self._offsets[start])
+        next(sums)  # the initial value, already there
+        self._offsets.extend(sums)
+        self._valid = len(self._heights)
+
+    def _row_at(self, line: int) -> int | None:
+        if not self._heights:
+            return None
+        self._offsets_valid()
+        row = bisect_right(self._offsets, line) - 1
+        return row if 0 <= row < len(self._heights) else None
+
+    def _top(self, row: int) -> int:
+        self._offsets_valid()
+        return self._offsets[row]
+
+    def _update_size(self) -> None:
+        self._offsets_valid()
+        height = self._offsets[-1] if self._heights else (3 if self._empty else 0)
+        size = Size(self._card_width(), height)
+        if size != self.virtual_size:
+            self.virtual_size = size
+            self._scroll_update(size)
+
+    def _changed(self) -> None:
+        """Rows or heights changed: a new virtual size, and a redraw."""
+        self._update_size()
+        self.refresh()
+
+    def _measure(self, row: int) -> list[Strip]:
+        """Draw row ``row`` (which measures it); later rows move if its height changed."""
+        strips = self._strips(row)
+        if self._heights[row] != len(strips):
+            self._heights[row] = len(strips)
+            self._valid = min(self._valid, row)
+        return strips
+
+    def _measure_view(self) -> None:
+        """Measure the rows in view, from the top down (the top row does not move)."""
+        top = self.scroll_offset.y
+        bottom = top + self.scrollable_content_region.height
+        row = self._row_at(top)
+        if row is None:
+            return
+        line = self._offsets[row]
+        while row < len(self._heights) and line < bottom:
+            line += len(self._measure(row))
+            row += 1
+        self._update_size()
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self._card_width()
+        if width and width != self._width:
+            self._width = width
+            self._cache.clear()
+            ideas = self._ideas
+            self._heights = [estimate_height(ideas[i], width) for i in self._ids]
+            self._heights.extend(self._live_height(view) for view in self._live)
+            self._valid = 0
+            self._changed()
+            self.scroll_to_cursor()
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _part(self, name: str, kind: str | None) -> Style:
+        component = f"card--{name}-{kind}" if kind else f"card--{name}"
+        return self.get_visual_style(component, partial=True)
+
+    def _draw(self, view: CardView, cursor: Cursor, key: tuple[object, ...]) -> list[Strip]:
+        width = self._card_width()
+        cache_key = (*key, width, cursor)
+        strips = self._cache.get(cache_key)
+        if strips is None:
+            meta = {"idea": key[1]} if key[0] == "idea" else None
+            base = self.get_visual_style()
+            strips = render_card(view, width, base, self._part, cursor=cursor, meta=meta)
+            self._cache[cache_key] = strips
+        return strips
+
+    def view(self, idea_id: int) -> CardView:
+        """What the card of ``idea_id`` shows."""
+        idea = self._ideas[idea_id]
+        return idea_view(idea, origin=self._origin(idea), near=self._near(idea_id))
+
+    def _strips(self, row: int) -> list[Strip]:
+        stored = len(self._ids)
+        if row >= stored:
+            view = self._live[row - stored]
+            return self._draw(view, None, ("live", view))
+        idea_id = self._ids[row]
+        cursor: Cursor = None
+        if idea_id == self.cursor_id:
+            cursor = "focused" if self.has_focus else "blurred"
+        key = ("idea", idea_id, self._versions[idea_id])
+        cached = self._cache.get((*key, self._card_width(), cursor))
+        if cached is not None:
+            return cached
+        return self._draw(self.view(idea_id), cursor, key)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._measure_view()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.get_visual_style().rich_style
+        line = self.scroll_offset.y + y
+        if not self._heights:
+            if self._empty and y == 1:
+                hint = Content(EMPTY_HINT).stylize(self._part("empty", None))
+                return Strip(hint.render_segments(self.get_visual_style()), hint.cell_length)
+            return Strip.blank(width, base)
+        row = self._row_at(line)
+        if row is None:
+            return Strip.blank(width, base)
+        strips = self._strips(row)
+        offset = line - self._top(row)
+        return strips[offset] if 0 <= offset < len(strips) else Strip.blank(width, base)
+
+    def on_focus(self) -> None:
+        if self.cursor_id is None and self._ids:
+            self.move_cursor(self._ids[0])
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- the highlight -----------------------------------------------------------------------
+
+    @property
+    def at_end(self) -> bool:
+        """Scrolled to the bottom (a streaming reply keeps it there)."""
+        return self.scroll_y >= self.max_scroll_y - 1
+
+    def move_cursor(self, idea_id: int, *, scroll: bool = True) -> None:
+        """Highlight the card of ``idea_id`` (and bring it into view)."""
+        if idea_id not in self._row_of:
+            return
+        changed = idea_id != self.cursor_id
+        self.cursor_id = idea_id
+        if scroll:
+            self.scroll_to_cursor()
+        self.refresh()
+        self.refresh_bindings()
+        if changed:
+            self.post_message(self.Highlighted(idea_id))
+
+    def scroll_to_cursor(self) -> None:
+        """Bring the highlighted card into view (its top, when it is taller than the view)."""
+        if self.cursor_id is None or self.cursor_id not in self._row_of:
+            return
+        row = self._row_of[self.cursor_id]
+        self._measure(row)
+        top = self._top(row)
+        bottom = top + self._heights[row] - 1  # without the blank line after it
+        self._changed()
+        view = self.scrollable_content_region.height
+        y = self.scroll_y
+        if top < y or view <= 0:
+            y = top
+        elif bottom > y + view:
+            y = min(top, bottom - view)
+        if y != self.scroll_y:
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    def scroll_to_end(self) -> None:
+        """Scroll to the last line, measuring the rows that will be in view first."""
+        view = self.scrollable_content_region.height
+        row, seen = len(self._heights) - 1, 0
+        while row >= 0 and seen < view:
+            self._measure(row)
+            seen += self._heights[row]
+            row -= 1
+        self._changed()
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def action_cursor(self, step: int) -> None:
+        if not self._ids:
+            return
+        if self.cursor_id is None:
+            self.move_cursor(self._ids[0])
+            return
+        row = self._row_of[self.cursor_id] + step
+        self.move_cursor(self._ids[max(0, min(row, len(self._ids) - 1))])
+
+    def action_page(self, step: int) -> None:
+        if not self._ids or self.cursor_id is None:
+            self.action_cursor(step)
+            return
+        line = (
+            self._top(self._row_of[self.cursor_id]) + step * self.scrollable_content_region.height
+        )
+        row = self._row_at(max(0, line))
+        row = len(self._ids) - 1 if row is None else min(row, len(self._ids) - 1)
+        self.move_cursor(self._ids[row])
+
+    def action_first(self) -> None:
+        if self._ids:
+            self.move_cursor(self._ids[0])
+
+    def action_last(self) -> None:
+        if self._ids:
+            self.move_cursor(self._ids[-1])
+
+    async def _on_click(self, event: events.Click) -> None:
+        idea_id = event.style.meta.get("idea")
+        if isinstance(idea_id, int):
+            self.move_cursor(idea_id, scroll=False)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "request" and parameters:
+            idea = self._ideas.get(self.cursor_id) if self.cursor_id is not None else None
+            if idea is None:
+                return None
+            name = str(parameters[0])
+            if self.read_only and name in WRITE_ACTIONS:
+                return None  # shown, but disabled: the notice says why
+            if name == "accept" and idea.status is Status.ACCEPTED:
+                return None
+            if name == "reject" and idea.status is Status.REJECTED:
+                return None
+            if name == "draft" and idea.status is Status.DRAFT:
+                return None
+        return True
+
+    def action_request(self, name: str) -> None:
+        if self.cursor_id is not None:
+            self.post_message(self.Requested(self.cursor_id, name))
+
+    # -- what it shows (for tests and benchmarks) --------------------------------------------
+
+    @property
+    def ids(self) -> list[int]:
+        """The stored cards, top to bottom."""
+        return list(self._ids)
+
+    @property
+    def live_views(self) -> list[CardView]:
+        return list(self._live)
+
+    def top_of(self, idea_id: int) -> int:
+        """The first line of a stored card."""
+        return self._top(self._row_of[idea_id])
+
+    def live_tops(self) -> list[int]:
+        return [self._top(len(self._ids) + n) for n in range(len(self._live))]
+
+    def card_text(self, idea_id: int) -> list[Content]:
+        """The styled text of a stored card (without its frame)."""
+        return card_lines(self.view(idea_id), inner_width(self._card_width()), self._part)

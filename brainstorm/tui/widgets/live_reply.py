@@ -1,15 +1,13 @@
-"""Replies still streaming: per-source state fed by chunk, drawn as live cards on a throttle."""
+"""Replies still streaming: per-source state fed by chunk, drawn as live cards on a throttle
+(by the board, from this state)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
-from textual.containers import Vertical
-
 from brainstorm.ideation import IdeaStreamSplitter
 from brainstorm.sources import Source
-from brainstorm.tui.widgets.idea_card import LiveCard
 
 # Redraw a streaming reply at most this often: tokens can arrive far faster than a terminal
 # can usefully repaint. The final text never depends on it: stored ideas are rendered in full.
@@ -33,41 +31,18 @@ class StreamStats:
 
 @dataclass
 class LiveStream:
-    """One reply arriving (one source of an ensemble): the ideas completed since the last
-    redraw, and the container its live cards show in."""
+    """One reply arriving (one source of an ensemble): the ideas completed so far and the
+    splitter holding the one being written."""
 
     label: str  # "ollama:llama3.2 @ t=0.9", the words its stored cards will use
     splitter: IdeaStreamSplitter = field(default_factory=IdeaStreamSplitter)
     completed: list[tuple[str | None, str]] = field(default_factory=list)
     dirty: bool = False
-    group: LiveGroup | None = None
-
-
-class LiveGroup(Vertical):
-    """The live cards of one source's reply: its completed ideas, then the one being written."""
-
-    DEFAULT_CLASSES = "live-group"
-
-    def draw(self, stream: LiveStream) -> None:
-        """Add the ideas completed since the last redraw; update the one being written."""
-        writing = list(self.query(".-writing").results(LiveCard))
-        pending_card = writing[0] if writing else None
-        for title, text in stream.completed:
-            card = LiveCard(writing=False, source=stream.label)
-            card.set_text(text, title, writing=False)
-            self.mount(card, before=pending_card)
-        stream.completed = []
-        pending = stream.splitter.pending
-        if pending is not None and (pending.text or pending.title):
-            if pending_card is None:
-                pending_card = LiveCard(writing=True, source=stream.label)
-                self.mount(pending_card)
-            pending_card.set_text(pending.text, pending.title, writing=True)
 
 
 class LiveReplies:
-    """The replies of one send while they stream: cheap bookkeeping for every chunk, drawing
-    only when `redraw` is called (by the screen's throttle timer)."""
+    """The replies of one send while they stream: cheap bookkeeping for every chunk; the
+    board draws them only when `redraw` says something arrived (on a throttle timer)."""
 
     def __init__(
         self,
@@ -83,12 +58,6 @@ class LiveReplies:
         self.labels = labels
         #: "ollama:llama3.2" for one source, "3 sources" for an ensemble.
         self.source = labels[0] if len(labels) == 1 else f"{len(labels)} sources"
-
-    def make_groups(self) -> list[LiveGroup]:
-        """One new group of live cards per source (for the screen to mount)."""
-        for stream in self.streams.values():
-            stream.group = LiveGroup()
-        return [s.group for s in self.streams.values() if s.group]
 
     def on_delta(self, source: Source, delta: str) -> None:
         """Called for every chunk: cheap bookkeeping only; the timer does the drawing."""
@@ -107,7 +76,7 @@ class LiveReplies:
         stream.dirty = True
 
     def pop(self, source: Source) -> LiveStream | None:
-        """Forget one source (it finished); its stream, to remove its live cards."""
+        """Forget one source (it finished): its stored cards replace its live ones."""
         return self.streams.pop(source, None)
 
     def has_news(self) -> bool:
@@ -122,28 +91,19 @@ class LiveReplies:
         )
 
     def redraw(self) -> str | None:
-        """Show what arrived since the last redraw: the status line to show after it, or
-        None when nothing arrived."""
+        """Mark what arrived since the last redraw as shown: the status line to show with
+        it, or None when nothing arrived."""
         if not self.has_news():
             return None
-        dirty = [s for s in self.streams.values() if s.dirty]
+        for stream in self.streams.values():
+            stream.dirty = False
         stats = self.stats
+        stats.redraws += 1
+        stats.last_redraw = time.perf_counter()
         if self.hidden:
-            for stream in dirty:
-                stream.dirty = False
-            stats.redraws += 1
-            stats.last_redraw = time.perf_counter()
             return (
                 f"The model is answering ({stats.chunks} chunks), kept hidden until you reveal"
                 " its ideas (esc stops)"
             )
-        for stream in dirty:
-            group = stream.group
-            if group is None or not group.is_attached:
-                continue  # mounting: shown at the next redraw
-            stream.dirty = False
-            group.draw(stream)
-        stats.redraws += 1
-        stats.last_redraw = time.perf_counter()
         stops = "esc stops" if len(self.streams) <= 1 else "esc stops all"
         return f"Streaming from {self.source}: {stats.chunks} chunks ({stops})"

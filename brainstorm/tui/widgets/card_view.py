@@ -1,0 +1,89 @@
+"""What one idea card shows, as plain strings: its number, status badge, flags, source, title,
+text and figures. No drawing here (`card_render` draws a `CardView` at a width); model text
+stays literal and is only made visible (`textsafe.visible`) when drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from brainstorm.metrics import idea_metrics
+from brainstorm.models import Author, Idea
+from brainstorm.presentation import duplicate_flag, source_label, status_label
+
+
+@dataclass(frozen=True)
+class CardView:
+    ref: str  # "#3", or "#…" while it streams
+    badge: str  # "DRAFT", "ACCEPTED as-is", "YOURS", "DRAFT · writing…", …
+    title: str | None
+    text: str
+    source: str
+    meta: str
+    incomplete: bool = False
+    flag: str = ""  # near-duplicates, e.g. "≈ #3 #7 +9,993"
+    kind: str = "draft"  # draft, accepted, rejected, human or live: picks frame and styles
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def card_meta(idea: Idea, origin: str | None = None) -> str:
+    """The figures under a card: technique, revisions, and how much the person changed."""
+    parts: list[str] = [origin] if origin else []
+    if idea.technique:
+        parts.append(idea.technique)
+    if idea.author is Author.MODEL and idea.revisions:
+        m = idea_metrics(idea)
+        count = idea.revision_count
+        parts.append(f"{count} revision{'s' * (count != 1)}")
+        parts.append(f"word edits {_percent(m.word_edit_rate)}")
+        parts.append(f"model kept {_percent(m.model_retention)}")
+    elif idea.revisions:
+        parts.append(f"{idea.revision_count} revision{'s' * (idea.revision_count != 1)}")
+    if idea.incomplete:
+        parts.append("cut off before the reply finished")
+    return " · ".join(parts)
+
+
+def card_kind(idea: Idea) -> str:
+    return "human" if idea.author is Author.HUMAN else idea.status.value
+
+
+#: An idea's nearest near-duplicates (a few) and how many it has in all.
+Near = tuple[tuple[int, ...], int]
+
+
+def idea_view(idea: Idea, *, origin: str | None, near: Near) -> CardView:
+    """The card of a stored idea (``origin``: "critique of #3" for a follow-up's ideas;
+    ``near``: its flag, "≈ #3 #7 +9,993")."""
+    return CardView(
+        ref=f"#{idea.id}",
+        badge=status_label(idea),
+        title=idea.title,
+        text=idea.text,
+        source=source_label(idea),
+        meta=card_meta(idea, origin),
+        incomplete=idea.incomplete,
+        flag=duplicate_flag(*near),
+        kind=card_kind(idea),
+    )
+
+
+def live_view(text: str, title: str | None, *, writing: bool, source: str) -> CardView:
+    """The card of an idea still arriving from the model: always a DRAFT, not stored yet."""
+    return CardView(
+        ref="#…",
+        badge="DRAFT · writing…" if writing else "DRAFT · arriving",
+        title=title,
+        text=text or "…",
+        source=source,
+        meta="",
+        kind="live",
+    )
+
+
+def version(idea: Idea) -> tuple[object, ...]:
+    """Changes whenever a review event touches the idea (cheaper than comparing copies)."""
+    return (idea.status, len(idea.revisions), len(idea.status_history), idea.hidden, idea.text)
