@@ -7,11 +7,14 @@ That keeps the model's original text and every human revision, forever.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 
 SCHEMA_VERSION = 1
 
@@ -190,7 +193,35 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 def event_to_json(event: _Event) -> str:
-    return event.model_dump_json(by_alias=True, exclude_none=True)
+    try:
+        return event.model_dump_json(by_alias=True, exclude_none=True)
+    except PydanticSerializationError:
+        # A lone surrogate (broken UTF-16 from a server, or bytes that were not UTF-8 in a
+        # command-line argument) cannot be encoded as UTF-8, but JSON holds it exactly as a
+        # \u escape. Everything the model wrote is kept, character for character.
+        data = event.model_dump(mode="json", by_alias=True, exclude_none=True)
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def event_from_json(line: bytes) -> Event:
+    """One line of a session file as its event (`ValidationError` when it is not one)."""
+    try:
+        return EVENT_ADAPTER.validate_json(line)
+    except ValidationError as refused:
+        # pydantic's JSON parser refuses lone-surrogate escapes, which `event_to_json` writes
+        # for text that holds one; Python's parser reads them back exactly.
+        if not _SURROGATE_ESCAPE.search(line):
+            raise
+        try:
+            data = json.loads(line)
+        except ValueError:
+            raise refused from None
+        return EVENT_ADAPTER.validate_python(data)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 # --- state ------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from brainstorm.models import (
     SessionCreated,
     TornLineSkipped,
     _Event,
+    event_from_json,
     event_to_json,
 )
 
@@ -131,7 +132,7 @@ def read_events(path: Path) -> tuple[list[Event], list[str]]:
     for number, raw in enumerate(lines, start=1):
         is_last = number == len(lines)
         try:
-            event = EVENT_ADAPTER.validate_json(raw)
+            event = event_from_json(raw)
         except ValidationError as error:
             problem = _describe(raw, error)
             if is_last and not ends_with_newline:

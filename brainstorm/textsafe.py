@@ -36,7 +36,15 @@ import difflib
 import re
 from dataclasses import dataclass
 
-__all__ = ["HIDDEN_RANGES", "EditableText", "editable", "visible"]
+__all__ = [
+    "HIDDEN_RANGES",
+    "EditableText",
+    "editable",
+    "is_hidden",
+    "json_visible",
+    "show_hidden",
+    "visible",
+]
 
 # C0 controls except tab and newline, DEL, and C1 controls (which some terminals honour).
 _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f"
@@ -76,19 +84,20 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 
 
 _ASTRAL = 0x10000
-# One scan finds everything that may need an escape, and `_pieces` decides in context. The
+# One scan finds everything that may need an escape, and `_shown` decides in context. The
 # class holds the hidden characters of the Basic Multilingual Plane and the whole of the
 # other planes as one range: a compiled class of BMP ranges is a bitmap lookup per character,
 # while each astral range would cost a comparison per character of every text. Astral
 # characters (emoji, mostly) are then checked one by one (`_astral_hidden`).
-_SUSPECT = re.compile(
-    f"[{_CONTROL}{_char_class(tuple(r for r in HIDDEN_RANGES if r[1] < _ASTRAL))}"
-    "\U00010000-\U0010ffff]"
-)
+_BMP_HIDDEN = _char_class(tuple(r for r in HIDDEN_RANGES if r[1] < _ASTRAL))
+_SUSPECT = re.compile(f"[{_CONTROL}{_BMP_HIDDEN}\U00010000-\U0010ffff]")
+# The same without the C0/C1 controls, for output that holds a terminal's own escapes.
+_SUSPECT_HIDDEN = re.compile(f"[{_BMP_HIDDEN}\U00010000-\U0010ffff]")
 
 
-def _hidden(char: str) -> bool:
-    """Whether `char` is a control or in `HIDDEN_RANGES` (whatever its context)."""
+def is_hidden(char: str) -> bool:
+    """Whether `char` is a control (other than tab and newline) or in `HIDDEN_RANGES`, whatever
+    its context: what a context-free escaper (YAML, JSON) writes as an escape."""
     if _SUSPECT.match(char) is None:
         return False
     code = ord(char)
@@ -125,11 +134,17 @@ _FLAG_TAGS = tuple(
     for name in ("gbeng", "gbsct", "gbwls")
 )
 _TAGS = re.compile("[\U000e0020-\U000e007f]")
+# Every character `_ordinary` may keep (a set lookup spares the others its regexes).
+_CONTEXTUAL = frozenset(
+    chr(code)
+    for low, high in ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F), (0xE0020, 0xE007F))
+    for code in range(low, high + 1)
+) | frozenset(_JOINERS)
 
 
 def _visible_base(char: str) -> bool:
     """A character a selector or joiner may lean on: printed, not space, not hidden itself."""
-    return not char.isspace() and not _hidden(char)
+    return not char.isspace() and not is_hidden(char)
 
 
 def _ordinary(text: str, at: int) -> bool:
@@ -164,12 +179,12 @@ def _shown(match: re.Match[str]) -> str:
     """What `visible` prints for one suspect character: itself or its escape."""
     char = match.group()
     code = ord(char)
-    if code >= _ASTRAL and not _astral_hidden(code):
-        return char  # an emoji, say
-    if _ordinary(match.string, match.start()):
-        return char
     if code < 0xA0:
         return "\\r" if char == "\r" else f"\\x{code:02x}"
+    if code >= _ASTRAL and not _astral_hidden(code):
+        return char  # an emoji, say
+    if char in _CONTEXTUAL and _ordinary(match.string, match.start()):
+        return char
     return f"<U+{code:04X}>"
 
 
@@ -184,6 +199,16 @@ def visible(text: str) -> str:
     if _SUSPECT.search(text) is None:  # nearly all text: one scan, no copy
         return text
     return _SUSPECT.sub(_shown, text)
+
+
+def show_hidden(output: str) -> str:
+    """`visible` for text that is already terminal output (Rich's rendering, with its own
+    colour escapes): shows the invisible and direction-changing characters, leaves C0 and C1
+    controls alone. A last guard on the command line's consoles, for text that reached them
+    without passing through `visible`."""
+    if _SUSPECT_HIDDEN.search(output) is None:
+        return output
+    return _SUSPECT_HIDDEN.sub(_shown, output)
 
 
 @dataclass(frozen=True)
@@ -272,3 +297,25 @@ def _aligned(shown: str, edited: str) -> list[int]:
         for k in range(size):
             source[prefix + b + k] = prefix + a + k
     return source
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code >= _ASTRAL:
+        if not _astral_hidden(code):
+            return char
+        code -= _ASTRAL
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_visible(document: str) -> str:
+    """A JSON document (as `json.dumps(..., ensure_ascii=False)` writes it) with every control,
+    hidden character and lone surrogate inside its strings written as a JSON ``\\u`` escape.
+    Any JSON reader gets exactly the same strings back — the data is untouched — while printing
+    the document shows nothing hidden and cannot fail on a lone surrogate. Context-free: even
+    the ordinary uses `visible` keeps (a ZWJ inside an emoji) are escaped."""
+    if _SUSPECT.search(document) is None:
+        return document
+    return _SUSPECT.sub(_json_escape, document)

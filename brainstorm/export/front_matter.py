@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from brainstorm.textsafe import is_hidden
+
 __all__ = ["yaml_front_matter", "yaml_string"]
 
 _YAML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -20,13 +22,15 @@ def _yaml_char(char: str) -> str:
     if char in _YAML_ESCAPES:
         return _YAML_ESCAPES[char]
     code = ord(char)
-    # Printable in YAML 1.1 and 1.2 and not a line break there (NEL, LS, PS), not a BOM.
+    # Printable in YAML 1.1 and 1.2 and not a line break there (NEL, LS, PS), not a BOM; and
+    # not invisible or direction-changing (`textsafe.is_hidden`: a reader of the file must see
+    # what the value holds).
     if (
         0x20 <= code <= 0x7E
         or 0xA0 <= code <= 0xD7FF
         or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
         or 0x10000 <= code <= 0x10FFFF
-    ) and code not in (0x2028, 0x2029):
+    ) and not is_hidden(char):
         return char
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 

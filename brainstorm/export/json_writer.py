@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from brainstorm.export.selection import (
@@ -17,6 +16,7 @@ from brainstorm.export.selection import (
 )
 from brainstorm.metrics import word_diff
 from brainstorm.models import Session
+from brainstorm.textsafe import json_visible
 
 __all__ = ["export_data", "export_json", "json_data", "json_document"]
 
@@ -82,15 +82,11 @@ def json_data(selection: Selection) -> dict[str, Any]:
     }
 
 
-# JSON leaves DEL, C1 controls and the Unicode line separators raw; escape them so the output
-# cannot drive a terminal it is printed to (and stays valid JSON and JavaScript).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
-
-
 def json_document(selection: Selection) -> str:
     """The selection as a JSON document (indented, ending in a newline)."""
-    text = json.dumps(json_data(selection), ensure_ascii=False, indent=2)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    # Controls, invisible and bidi characters and lone surrogates as \u escapes: the same data
+    # to any JSON reader, and nothing hidden or unprintable when the file is shown.
+    return json_visible(json.dumps(json_data(selection), ensure_ascii=False, indent=2)) + "\n"
 
 
 def export_data(session: Session, options: ExportOptions | None = None) -> dict[str, Any]:
