@@ -3,6 +3,7 @@ CVE-2021-42574), ordinary writing is left alone, and the editor's escapes map ba
 
 from __future__ import annotations
 
+import json
 import sys
 import unicodedata
 
@@ -10,7 +11,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from brainstorm.textsafe import HIDDEN_RANGES, editable, visible
+from brainstorm.textsafe import (
+    HIDDEN_RANGES,
+    editable,
+    is_hidden,
+    json_visible,
+    show_hidden,
+    visible,
+)
 
 RLO, ZWSP, ZWJ, ZWNJ, VS16 = "\u202e", "\u200b", "\u200d", "\u200c", "\ufe0f"
 BIDI = [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u200e", "\u200f"]
@@ -173,3 +181,30 @@ def test_the_editor_maps_escapes_back_only_where_the_person_left_them() -> None:
     controls = editable("bell\x07 and \r return")
     assert controls.shown == "bell\\x07 and \\r return"
     assert controls.restore("bell\\x07 and \\r return!") == "bell\x07 and \r return!"
+
+
+@settings(max_examples=300, deadline=2000)
+@given(st.dictionaries(text_with_hostiles, text_with_hostiles, max_size=4))
+@example({"t": f"a{RLO}b\ud800c\x9b\U000e0041 👨{ZWJ}👩 é\n\t\x1b"})
+def test_json_keeps_the_data_and_shows_nothing_hidden(data: dict[str, str]) -> None:
+    document = json_visible(json.dumps(data, ensure_ascii=False, indent=2))
+    assert json.loads(document) == data  # the exact characters, lone surrogates included
+    assert not any(is_hidden(c) for c in document)
+    document.encode("utf-8")
+
+
+def test_the_console_guard_shows_hidden_characters_but_keeps_terminal_colours(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rich.console import Console
+
+    from brainstorm.cli.terminal import guarded
+
+    assert (
+        show_hidden(f"\x1b[1mbold{RLO}\x1b[0m 👨{ZWJ}👩") == "\x1b[1mbold<U+202E>\x1b[0m 👨\u200d👩"
+    )
+    console = Console(file=guarded("stdout"), force_terminal=True, color_system="standard")
+    console.print(f"[bold]leaked {RLO}text{ZWSP}[/]")  # text that skipped `visible`
+    printed = capsys.readouterr().out
+    assert "leaked <U+202E>text<U+200B>" in printed
+    assert "\x1b[1m" in printed  # Rich's own styling still reaches the terminal

@@ -33,6 +33,7 @@ from brainstorm.cli.common import (
     stdout,
     warn,
 )
+from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -139,7 +140,7 @@ async def _ask(
             else:
                 labels = ", ".join(source.label(request.options) for source in resolved)
                 what = f"{len(resolved)} sources at once ({labels}) on {backend.name}"
-            stderr.print(Text(f"asking {what} at {backend.location}…", style="dim"))
+            stderr.print(Text(visible(f"asking {what} at {backend.location}…"), style="dim"))
         if note := options_note(backend, request.options):
             warn(note)
         stop = Stop()
@@ -264,7 +265,7 @@ def _kept(outcomes: list[GenerationOutcome]) -> str:
 def _source_heading(outcome: GenerationOutcome) -> Text:
     from rich.text import Text
 
-    heading = Text(f"── {outcome.label}: ", style="bold")
+    heading = Text(visible(f"── {outcome.label}: "), style="bold")
     count = len(outcome.ideas)
     if outcome.error is None and not outcome.cancelled:
         heading.append(f"{count} draft idea(s)")

@@ -13,7 +13,7 @@ from rich.text import Text
 from brainstorm.batch import BatchPlan, BatchProgress, BatchReport, PlannedPrompt, PromptResult
 from brainstorm.cli.common import stderr
 from brainstorm.cli.hints import cli_hint
-from brainstorm.textsafe import visible
+from brainstorm.textsafe import json_visible, visible
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -158,7 +158,7 @@ class BatchReporter(BatchProgress):
         return line
 
     def _json(self, data: dict[str, Any]) -> None:
-        line = json.dumps(data, ensure_ascii=False)
+        line = json_visible(json.dumps(data, ensure_ascii=False))
         if self.progress is not None and sys.stdout.isatty():
             # Both on the screen: print above the bar rather than through it.
             self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
-from brainstorm.textsafe import visible
+from brainstorm.cli.terminal import guarded
+from brainstorm.textsafe import json_visible, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -139,8 +140,11 @@ class _LazyConsole:
         console.__exit__(*exc)
 
 
-stdout = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
-stderr = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
+# Guarded streams: no hidden character reaches the terminal raw (cli/terminal.py).
+stdout = cast("Console", _LazyConsole(file=guarded("stdout"), highlight=False, soft_wrap=True))
+stderr = cast(
+    "Console", _LazyConsole(file=guarded("stderr"), stderr=True, highlight=False, soft_wrap=True)
+)
 
 
 @dataclass
@@ -216,7 +220,7 @@ async def selected_backend(settings: Settings) -> AsyncIterator[BackendSelection
     selection = await select_backend(settings)
     try:
         if selection.notice:
-            stderr.print(Text(f"note: {selection.notice}", style="yellow"))
+            stderr.print(Text(visible(f"note: {selection.notice}"), style="yellow"))
         yield selection
     finally:
         await selection.backend.aclose()
@@ -278,10 +282,12 @@ def parse_ensemble(
 def print_json(data: Any) -> None:
     """JSON for scripts, indented for people down to `JSON_DEPTH` levels (an idea of `show`
     is one line). Python's indenting encoder is pure Python and took most of `show --json`'s
-    time on 10,000 ideas; below that depth the C encoder writes each value in one go."""
+    time on 10,000 ideas; below that depth the C encoder writes each value in one go.
+    Hidden characters and lone surrogates go out as \\u escapes (`textsafe.json_visible`): the
+    exact data to any JSON reader, nothing hidden or unprintable on a terminal."""
     out = sys.stdout
     for chunk in _json_chunks(data, 0):
-        out.write(chunk)
+        out.write(json_visible(chunk))
     out.write("\n")
 
 
@@ -345,7 +351,7 @@ def render_idea(idea: Idea, near: NearDuplicates | None = None) -> Text:
         details.append(idea.technique)
     if idea.revisions:
         details.append(f"{idea.revision_count} revision{'s' * (idea.revision_count != 1)}")
-    line.append(f"     {' · '.join(details)}", style="dim")
+    line.append(visible(f"     {' · '.join(details)}"), style="dim")
     return line
 
 

@@ -15,6 +15,7 @@ from brainstorm.cli.common import (
     stderr,
     stdout,
 )
+from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
     from brainstorm.config import Settings
@@ -50,6 +51,7 @@ def list_models(
 ) -> None:
     """List the models the server has (Ollama, or the OpenAI-compatible server)."""
     from rich.table import Table
+    from rich.text import Text
 
     if ctx.invoked_subcommand is not None:
         return
@@ -63,14 +65,18 @@ def list_models(
         stderr.print("The OpenAI-compatible server lists no models.")
         return
     if not models:
-        stderr.print(f"No models yet. Pull one with: brainstorm models pull {settings.model}")
+        stderr.print(
+            Text(visible(f"No models yet. Pull one with: brainstorm models pull {settings.model}"))
+        )
         return
     table = Table(box=None, header_style="bold")
     for column in ("name", "parameters", "quantization", "size"):
         table.add_column(column)
     for m in models:
         size = f"{m.size / 1e9:.1f} GB" if m.size else ""
-        table.add_row(m.name, m.parameter_size or "", m.quantization or "", size)
+        # What the server says is text, never markup, with nothing hidden.
+        cells = (m.name, m.parameter_size or "", m.quantization or "", size)
+        table.add_row(*(Text(visible(cell)) for cell in cells))
     stdout.print(table)
 
 
@@ -88,7 +94,9 @@ def pull(
     with fail_on_user_errors():
         settings = get_state(ctx).settings
         run_async(_pull(settings, name))
-    stdout.print(f"pulled {name}")
+    from rich.text import Text
+
+    stdout.print(Text(visible(f"pulled {name}")))
 
 
 async def _pull(settings: Settings, name: str) -> None:
@@ -101,17 +109,18 @@ async def _pull(settings: Settings, name: str) -> None:
         TimeRemainingColumn,
         TransferSpeedColumn,
     )
+    from rich.text import Text
 
     async with _server(settings) as backend:
         if not stderr.is_terminal:
             last = ""
             async for step in backend.pull(name):
                 if step.status != last:  # one line per phase, not per byte
-                    stderr.print(step.status)
+                    stderr.print(Text(visible(step.status)))
                     last = step.status
             return
         columns = (
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
@@ -122,10 +131,10 @@ async def _pull(settings: Settings, name: str) -> None:
             async for step in backend.pull(name):
                 key = step.digest or step.status
                 if key not in tasks:
-                    tasks[key] = progress.add_task(step.status, total=step.total)
+                    tasks[key] = progress.add_task(visible(step.status), total=step.total)
                 progress.update(
                     tasks[key],
                     total=step.total,
                     completed=step.completed or 0,
-                    description=step.status,
+                    description=visible(step.status),
                 )

@@ -175,7 +175,7 @@ def show(
         return
     counts = s.count_by_status()
     header = Text(visible(s.topic), style="bold")
-    header.append(f"\n{s.id} · {s.technique or 'open'} · ", style="dim")
+    header.append(visible(f"\n{s.id} · {s.technique or 'open'} · "), style="dim")
     header.append(
         f"{counts['draft']} draft, {counts['accepted']} accepted, {counts['rejected']} rejected",
         style="dim",
@@ -233,7 +233,8 @@ def techniques(as_json: JsonFlag = False) -> None:
     table.add_column("name")
     table.add_column("technique")
     for t in found.values():
-        table.add_row(t.name, Text(f"{t.title}: {t.description}"))
+        # A user's own template may hold anything: text, never markup, nothing hidden.
+        table.add_row(Text(visible(t.name)), Text(visible(f"{t.title}: {t.description}")))
     stdout.print(table)
     if not sys.stdout.isatty():
         return

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from brainstorm.store import SessionStore
 
     pass
+from brainstorm.cli.terminal import guarded
 from brainstorm.textsafe import visible
 
 
@@ -231,7 +232,10 @@ def history(
         print_decisions(current)
         return
     stdout.print(
-        Text(f"\nmodel original ({current.source}, {current.created_at.astimezone():{when}})")
+        Text(
+            f"\nmodel original ({visible(current.source)},"
+            f" {current.created_at.astimezone():{when}})"
+        )
     )
     stdout.print(Text(visible(current.original)))
     for number, revision in enumerate(current.revisions, start=1):
@@ -255,7 +259,8 @@ def history(
             mark = ("{+", "+}") if tag == "insert" else ("[-", "-]")
             diff.append(f"{mark[0]}{core}{mark[1]}{shown[len(core) :]}")
     if use_color:
-        Console(force_terminal=True, highlight=False, soft_wrap=True).print(diff)
+        terminal = guarded("stdout")
+        Console(file=terminal, force_terminal=True, highlight=False, soft_wrap=True).print(diff)
     else:
         sys.stdout.write(diff.plain.rstrip() + "\n")
     print_decisions(current)

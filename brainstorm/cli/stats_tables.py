@@ -45,8 +45,10 @@ def bar(rate: float | None) -> Text:
 
 def summary_table(title: str, figures: SessionMetrics) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left", box=None, show_header=False)
+    # The title holds the topic: Text, so that brackets in it are not read as markup.
+    table = Table(title=Text(title), title_justify="left", box=None, show_header=False)
     table.add_column("figure", style="bold")
     table.add_column("value")
     counts = figures.by_status
@@ -170,7 +172,7 @@ def diversity_table(
     method = f"{report.method} similarity ≥ {report.threshold:.2f}"
     if report.method == "embeddings" and report.embedding_model:
         method += f" ({report.embedding_model})"
-    table.add_row("compared", f"{report.ideas:,} ideas, {method}")
+    table.add_row("compared", Text(visible(f"{report.ideas:,} ideas, {method}")))
     if report.note and report.requested == "auto":  # an explicit choice was warned about
         table.add_row("", Text(f"auto: {report.note}", style="dim"))
     table.add_row(
