@@ -221,7 +221,7 @@ class BrainstormApp(App[None]):
             )
             return
         if not known_missing and not state.model_missing(model):
-            self.notify(f"Ollama already has '{model}'.", markup=False)
+            self.notify(visible(f"Ollama already has '{model}'."), markup=False)
             return
 
         def pulled(done: bool | None) -> None:
@@ -230,7 +230,7 @@ class BrainstormApp(App[None]):
             if on_done is not None:
                 on_done(bool(done))
             elif done:
-                self.notify(f"Pulled '{model}'.", markup=False)
+                self.notify(visible(f"Pulled '{model}'."), markup=False)
 
         self.push_screen(PullScreen(model, self.backend), pulled)
 

@@ -132,7 +132,8 @@ class SessionScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = visible(self.session.topic)
-        self.sub_title = f"{self.session.id} · {self.session.technique or DEFAULT_TECHNIQUE}"
+        technique = self.session.technique or DEFAULT_TECHNIQUE
+        self.sub_title = visible(f"{self.session.id} · {technique}")
         self.query_one("#metrics").display = False
         self._show_read_only()
         self.refresh_cards()
