@@ -34,7 +34,7 @@ from brainstorm.llm.base import (
     ServerError,
     StreamInterrupted,
 )
-from brainstorm.llm.urls import redact
+from brainstorm.llm.urls import basic_auth, credentials, redact, scrub
 from brainstorm.models import GenerationStats
 
 # Without a timeout the client waits forever. Reads stay unlimited (loading a large model or a
@@ -105,18 +105,26 @@ class OllamaBackend:
     name = "ollama"
 
     def __init__(self, host: str | None = None, timeout: float | None = None) -> None:
+        given = host or os.environ.get("OLLAMA_HOST") or ""
         try:
-            self._host = resolve_host(host)
+            self._host = resolve_host(host)  # without any credentials: safe to show
         except ValueError:
             raise BackendUnavailable(
-                f"{redact(host or os.environ.get('OLLAMA_HOST') or '')!r} is not a valid Ollama"
-                " address.",
+                f"{redact(given)!r} is not a valid Ollama address.",
                 "Use a form like `127.0.0.1:11434` or `http://host:11434`.",
                 fixes=(Fix.HOST,),
             ) from None
+        # Credentials in the URL go as HTTP basic auth (a proxy in front of Ollama); the
+        # client reads OLLAMA_API_KEY itself. A server may echo either back: `scrub` them.
+        self._secrets = [*credentials(given), os.environ.get("OLLAMA_API_KEY", "")]
+        login = basic_auth(given)
         http_timeout = httpx.Timeout(None, connect=CONNECT_TIMEOUT) if timeout is None else timeout
         # The resolved URL is passed on, so `location` is exactly where requests go.
-        self._client = ollama.AsyncClient(host=self._host, timeout=http_timeout)
+        self._client = ollama.AsyncClient(
+            host=self._host,
+            timeout=http_timeout,
+            auth=httpx.BasicAuth(*login) if login else None,
+        )
 
     @property
     def location(self) -> str:
@@ -317,11 +325,25 @@ class OllamaBackend:
         activity: str | None = None,
         partial: bool = False,
     ) -> BackendError:
-        """One person-readable error for whatever the client or httpx raised.
+        """One person-readable error for whatever the client or httpx raised, with no secret
+        in it (a server's message may quote the credentials or key it was sent).
 
         `activity` names the stream that was being read ("the reply from 'm'"), None for plain
         calls; `partial` says whether some of that stream had already arrived.
         """
+        error = self._explain(exc, model=model, activity=activity, partial=partial)
+        error.message = scrub(error.message, self._secrets)
+        error.hint = scrub(error.hint, self._secrets) if error.hint else error.hint
+        return error
+
+    def _explain(
+        self,
+        exc: BaseException,
+        *,
+        model: str | None,
+        activity: str | None,
+        partial: bool,
+    ) -> BackendError:
         host = self._host
         if isinstance(exc, BackendError):
             return exc

@@ -27,6 +27,7 @@ from brainstorm.llm.base import (
     ServerError,
     StreamInterrupted,
 )
+from brainstorm.llm.urls import scrub
 
 START_HINT = (
     "Start the server (for llama.cpp: `python -m llama_cpp.server --model FILE.gguf`), or use"
@@ -42,7 +43,6 @@ KEY_WRONG_HINT = (
 )
 # How much of a server's reason goes into a message: enough to read, never a whole page.
 DETAIL_LIMIT = 300
-_SCRUBBED = "***"
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,7 @@ class Context:
     basic_auth: bool = False
 
     def scrub(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret:
-                text = text.replace(secret, _SCRUBBED)
-        return text
+        return scrub(text, self.secrets)
 
 
 def translate(

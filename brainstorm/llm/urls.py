@@ -1,10 +1,12 @@
 """Server addresses: the base URL of an OpenAI-compatible server, and any address as it may be
-shown to a person.
+shown to a person; the secrets that must never be.
 
 A host URL may carry credentials (`http://user:secret@proxy/v1`, for a proxy with basic
-auth). They are sent to the server, never shown: every message, progress line, header and
-record names a server through `redact`. No client library is imported here, so the app can
-name its server before one has loaded.
+auth). They are sent to the server (`basic_auth`), never shown: every message, progress line,
+header and record names a server through `redact`, and any text a server sends back goes
+through `scrub` with the secrets in play (`credentials` of the URL, API keys), because a
+server may echo the Authorization header it got. Every backend uses these. No client library
+is imported here, so the app can name its server before one has loaded.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from __future__ import annotations
 import base64
 import os
 import urllib.parse
+from collections.abc import Iterable
 
+# What a secret becomes in a message.
+HIDDEN_SECRET = "***"
 # llama.cpp's server, vLLM and a LiteLLM proxy started without --port all listen on 8000.
 DEFAULT_OPENAI_BASE_URL = "http://127.0.0.1:8000/v1"
 # The path OpenAI-compatible servers serve their API under, added when a URL has no path.
@@ -37,6 +42,19 @@ def redact(url: str) -> str:
     return redacted if "://" in text else redacted.removeprefix("//")
 
 
+def basic_auth(url: str) -> tuple[str, str] | None:
+    """The (user, password) in `url`, percent-decoded, to send as HTTP basic auth; None when
+    the URL carries none (or is not a URL)."""
+    text = url.strip()
+    try:
+        split = urllib.parse.urlsplit(text if "://" in text else f"//{text}")
+    except ValueError:
+        return None
+    if split.username is None and split.password is None:
+        return None
+    return urllib.parse.unquote(split.username or ""), urllib.parse.unquote(split.password or "")
+
+
 def credentials(url: str) -> list[str]:
     """The user name and password in `url` — as written, percent-decoded, and as the HTTP
     basic-auth token they are sent as — to scrub from any text a server sends back (a server
@@ -54,6 +72,14 @@ def credentials(url: str) -> list[str]:
         pair += urllib.parse.unquote(split.password or "")
         found.append(base64.b64encode(pair.encode()).decode())
     return found
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret replaced by `***` (longest first, so a secret that contains
+    another goes whole)."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, HIDDEN_SECRET)
+    return text
 
 
 def openai_base_url(host: str | None) -> str:
