@@ -16,7 +16,6 @@ from textual.widget import Widget
 from brainstorm import review
 from brainstorm.models import Idea, Status
 from brainstorm.store import SessionWriter, StoreError
-from brainstorm.textsafe import visible
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
@@ -63,10 +62,10 @@ class Reviewer(Widget):
             self.post_message(StatusLine(READ_ONLY, "warning"))
             return
         if action == "edit":
-            shown = visible(idea.text)
+            stored = idea.text  # the editor shows hidden characters and hands back exact text
             self.app.push_screen(
-                EditIdeaScreen(f"Edit idea #{idea_id} (the model's original is kept)", shown),
-                lambda text: self._save_edit(idea_id, shown, text),
+                EditIdeaScreen(f"Edit idea #{idea_id} (the model's original is kept)", stored),
+                lambda text: self._save_edit(idea_id, stored, text),
             )
         elif action in STATUS_OF:
             status = STATUS_OF[action]
@@ -91,10 +90,10 @@ class Reviewer(Widget):
             return
         self.post_message(self.Changed(idea_id))
 
-    def _save_edit(self, idea_id: int, shown: str, text: str | None) -> None:
+    def _save_edit(self, idea_id: int, stored: str, text: str | None) -> None:
         if text is None or self.writer is None:
             return
-        if text.strip() == shown.strip():
+        if text.strip() == stored.strip():
             self.post_message(StatusLine(f"#{idea_id} unchanged: nothing recorded."))
             return
         self._record(lambda w: review.edit(w, idea_id, text), idea_id)

@@ -5,7 +5,11 @@ header names the server without the credentials in its URL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from brainstorm.config import Settings
 from brainstorm.models import IdeaDrafted, IdeaRevised
@@ -108,3 +112,52 @@ async def test_the_header_names_the_server_without_credentials(
             assert PASSWORD not in text and "alice" not in text
     if alive:
         assert ollama.last_request("/api/tags").headers["authorization"].startswith("Basic ")
+
+
+async def edit_first_card(pilot: Pilot[object], change: Callable[[TextArea], None]) -> str:
+    """Open the editor on the focused card, apply `change` to its text area, save; returns
+    what the text area showed when it opened."""
+    await pilot.press("e")
+    await pilot.pause()
+    area = pilot.app.screen.query_one("#editor", TextArea)
+    opened = area.text
+    change(area)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    return opened
+
+
+async def test_the_editor_shows_escapes_and_saves_the_exact_characters(
+    settings: Settings, store: SessionStore
+) -> None:
+    session_id = hostile_session(store)
+    current = f"Pay the invoice to {RLO}good{ZWSP}corp soon."
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_first_session(pilot)
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        notice = " ".join(screen_text(app).split())
+        assert "This text holds 2 invisible or direction-changing characters" in notice
+        assert not HIDDEN & set(screen_text(app))
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # Saved untouched: nothing recorded (the escapes are not taken as the new text).
+        opened = await edit_first_card(pilot, lambda area: None)
+        assert opened == "Pay the invoice to <U+202E>good<U+200B>corp soon."
+        assert "#1 unchanged: nothing recorded." in screen_text(app)
+        # An edit elsewhere keeps both characters exactly.
+        await edit_first_card(pilot, lambda area: area.insert(" Today.", area.document.end))
+        # Deleting an escape deletes its character; a typed escape stays text.
+        await edit_first_card(
+            pilot, lambda area: setattr(area, "text", area.text.replace("<U+200B>", "<U+2066>"))
+        )
+
+    events, _ = read_events(store.path_for(session_id))
+    revised = [e.text for e in events if isinstance(e, IdeaRevised)]
+    assert revised[1:] == [
+        f"{current} Today.",
+        f"Pay the invoice to {RLO}good<U+2066>corp soon. Today.",
+    ]

@@ -1,4 +1,11 @@
-"""A multi-line editor for one idea's text (editing a card, or writing your own idea)."""
+"""A multi-line editor for one idea's text (editing a card, or writing your own idea).
+
+Invisible and direction-changing characters in the text are shown as escapes (`<U+202E>`,
+`\\x1b`; `textsafe.editable`), with a notice saying how many there are: the person sees them
+and decides. An escape left in place saves as its original character, a deleted one removes
+it, and one the person types stays the text they typed (`EditableText.restore`); saving
+without touching anything saves exactly the stored text.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
+from brainstorm.textsafe import editable
+
 
 class EditIdeaScreen(ModalScreen[str | None]):
-    """Dismisses with the new text, or None when cancelled."""
+    """Takes the stored text; dismisses with the text to store, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -24,12 +33,23 @@ class EditIdeaScreen(ModalScreen[str | None]):
     def __init__(self, heading: str, text: str = "", *, placeholder: str = "") -> None:
         super().__init__(classes="dialog-screen")
         self.heading = heading
-        self.initial = text
+        self.prepared = editable(text)
+        self.initial = self.prepared.shown  # what the text area starts with
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="edit-dialog"):
             yield Label(Content(self.heading), classes="dialog-title")
+            if count := self.prepared.count:
+                yield Label(
+                    Content(
+                        f"This text holds {count} invisible or direction-changing"
+                        f" character{'s' * (count != 1)}, shown as <U+…> or \\x… escapes. Leave"
+                        " an escape to keep its character, delete it to remove the character;"
+                        " an escape you type yourself stays text."
+                    ),
+                    id="hidden-notice",
+                )
             yield TextArea(self.initial, soft_wrap=True, id="editor", placeholder=self.placeholder)
             yield Label(
                 Content("ctrl+s saves (a new revision; the original is kept) · esc cancels"),
@@ -45,7 +65,7 @@ class EditIdeaScreen(ModalScreen[str | None]):
         editor.move_cursor(editor.document.end)
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        self.dismiss(self.prepared.restore(self.query_one(TextArea).text))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
