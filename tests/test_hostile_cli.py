@@ -112,3 +112,9 @@ def test_batch_progress_and_json_lines(run: Run, fake_ollama: FakeOllama, tmp_pa
     assert_nothing_hidden(result.stdout, result.stderr)
     line = json.loads(result.stdout.splitlines()[0])
     assert line["status"] == "completed"
+
+
+def test_the_hand_run_fake_reads_escapes_in_its_reply() -> None:
+    from tests.fakes.serve import unescape
+
+    assert unescape(r"1. a\u202eb\u200bc\n2. \U0001f600 \\n") == "1. a\u202eb\u200bc\n2. 😀 \\n"
