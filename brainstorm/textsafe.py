@@ -32,7 +32,6 @@ editor show the escapes and still save the exact characters the person did not t
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -278,6 +277,8 @@ def _aligned(shown: str, edited: str) -> list[int]:
     """For each character of `edited`, the index of the character of `shown` it was kept from
     (-1: typed). The common prefix and suffix first (an edit is usually in one place), then
     difflib over what lies between."""
+    import difflib  # only when saving an edit of text that held hidden characters
+
     source = [-1] * len(edited)
     limit = min(len(shown), len(edited))
     prefix = 0
