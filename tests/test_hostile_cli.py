@@ -92,6 +92,9 @@ def test_a_lone_surrogate_from_the_server_is_stored_exactly(
     assert data["ideas"][0]["text"] == "Broken emoji \ud83d here."
     exported = run("export", session)
     assert "Broken emoji &lt;U+D83D> here." in exported.stdout
+    for args in (("stats", session), ("history", session, "1"), ("list",)):
+        result = run(*args)
+        assert result.returncode == 0, (args, result.stderr)
 
 
 def test_server_text_is_never_markup_nor_hidden(run: Run, fake_ollama: FakeOllama) -> None:

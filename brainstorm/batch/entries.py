@@ -144,6 +144,7 @@ def batch_keys(entries: list[BatchEntry]) -> list[str]:
             continue
         content = entry_content(entry)
         seen[content] += 1
-        digest = hashlib.sha256(f"{content}\n{seen[content]}".encode()).hexdigest()
+        keyed = f"{content}\n{seen[content]}".encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(keyed).hexdigest()
         keys.append(f"k1:{digest[:24]}")
     return keys

@@ -57,7 +57,8 @@ Scores = npt.NDArray[np.float32]
 def word_hash(text: str) -> int:
     """A 63-bit hash of a canonical text's `word_form`: equal hashes count as the same words
     in the same order (similarity 1.0); a collision is a 2⁻⁶³ chance."""
-    digest = hashlib.blake2b(word_form(text).encode("utf-8"), digest_size=8).digest()
+    form = word_form(text).encode("utf-8", "surrogatepass")  # a lone surrogate hashes too
+    digest = hashlib.blake2b(form, digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1
 
 

@@ -162,7 +162,8 @@ def pack(index: DuplicateIndex) -> Saved:
     """The live state of ``index`` as arrays."""
     order = sorted(index.entries.items())
     positions = np.asarray([entry.position for _, entry in order], dtype=np.int64)
-    encoded = [index._keys[p].encode("utf-8") for p in positions.tolist()]
+    # surrogatepass both ways: a key may hold a lone surrogate (kept from a reply).
+    encoded = [index._keys[p].encode("utf-8", "surrogatepass") for p in positions.tolist()]
     key_ptr = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=key_ptr[1:])
     link_ptr, link_ids, link_scores = _ragged([sorted(e.links.items()) for _, e in order])
@@ -195,7 +196,9 @@ def unpack(index: DuplicateIndex, saved: Saved) -> None:
     index._grow(n)
     index._size = n
     index._ids = list(ideas)
-    index._keys = [blob[key_ptr[k] : key_ptr[k + 1]].decode("utf-8") for k in range(n)]
+    index._keys = [
+        blob[key_ptr[k] : key_ptr[k + 1]].decode("utf-8", "surrogatepass") for k in range(n)
+    ]
     index._id_arr[:n] = saved.ideas
     index._words[:n] = saved.words
     index._count[:n] = saved.count

@@ -212,8 +212,9 @@ class Similarity:
 
 
 def text_digest(text: str) -> bytes:
-    """The 16-byte BLAKE2 hash of a canonical text (what derived files are keyed by)."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    """The 16-byte BLAKE2 hash of a canonical text (what derived files are keyed by).
+    surrogatepass: a lone surrogate in a reply is kept as text, so it must hash too."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _threshold(method: Method, threshold: float | None) -> float:

@@ -70,7 +70,7 @@ def credentials(url: str) -> list[str]:
     if split.username or split.password:
         pair = f"{urllib.parse.unquote(split.username or '')}:"
         pair += urllib.parse.unquote(split.password or "")
-        found.append(base64.b64encode(pair.encode()).decode())
+        found.append(base64.b64encode(pair.encode("utf-8", "surrogatepass")).decode())
     return found
 
 
