@@ -1,9 +1,15 @@
 """One request to one source, its reply stored as draft ideas: the flow the CLI, the app and
 batches share.
 
-Every outcome is written to the session log before `generate` returns: a finished reply
-becomes draft ideas plus `generation_completed`; a failed, cut or stopped one keeps whatever
-text arrived as drafts marked incomplete, plus `generation_failed` with the reason.
+The reply is recorded as it arrives, so a crash loses at most the idea being written:
+`prompt_sent`, then the reply's text verbatim (`reply_text` events, at least every
+`REPLY_FLUSH_SECONDS` while text arrives) and each idea as soon as it is complete (the next one
+has started), appended without waiting for the disk (group commit, see `store`). The end of
+the reply adds the last ideas and the outcome in one durable write: `generation_completed`
+(its stats say `done_reason`: "length" means the token limit cut it, so its last idea is
+marked incomplete), or `generation_failed` with the reason, the last idea marked incomplete.
+Structured (JSON) replies are stored as text while they stream and split into ideas at the
+end. A process killed mid-reply leaves a prompt without an outcome, read as interrupted.
 
 Stopping: a person (esc in the app) or a signal (Ctrl-C in `ask` or a batch) asks a `Stop` to
 end the generations watching it. Each one closes its stream, records what arrived and *returns*
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from brainstorm.ask import AskRequest
-from brainstorm.ideation import DraftIdea, ideas_from_reply, split_ideas
+from brainstorm.ideation import DraftIdea, IdeaStreamSplitter, ideas_from_reply
 from brainstorm.llm.base import Backend, BackendError, ChatRequest
 from brainstorm.models import (
     GenerationCompleted,
@@ -30,6 +36,8 @@ from brainstorm.models import (
     Idea,
     IdeaDrafted,
     PromptSent,
+    ReplyText,
+    _Event,
 )
 from brainstorm.presentation import model_label
 from brainstorm.sources import Source
@@ -38,6 +46,9 @@ from brainstorm.store import SessionWriter
 Outcome = Literal["completed", "failed", "cancelled"]
 
 CANCELLED_REASON = "cancelled by the user"
+# Reply text waits at most this long before it is appended (it is also appended with each
+# idea that completes, and at the end).
+REPLY_FLUSH_SECONDS = 0.15
 
 
 class Stop:
@@ -70,6 +81,17 @@ class GenerationOutcome:
     stats: GenerationStats | None = None
     error: BackendError | None = None
     cancelled: bool = False
+    backend: str = ""  # the backend's name ("ollama", "embedded")
+
+    @property
+    def source_name(self) -> str:
+        """ "ollama:llama3.2": the backend and model this prompt went to."""
+        return f"{self.backend}:{self.source.model}" if self.backend else self.source.model
+
+    @property
+    def model_that_wrote(self) -> str | None:
+        """The model, if it wrote anything (a field called `model` names one that did)."""
+        return self.source.model if self.text else None
 
     @property
     def label(self) -> str:
@@ -111,10 +133,13 @@ async def generate(
     source = source or request.source
     options = source.options(request.options)
     if stop is not None and stop.requested:
-        return GenerationOutcome(None, "", [], source, options, cancelled=True)
+        return GenerationOutcome(
+            None, "", [], source, options, cancelled=True, backend=backend.name
+        )
     prompt_id = new_prompt_id()
     writer.append(
         PromptSent(
+            keeps_reply=True,
             prompt_id=prompt_id,
             prompt=request.prompt,
             technique=request.technique,
@@ -126,16 +151,16 @@ async def generate(
             follow_up=request.follow_up,
             batch_key=request.batch_key,
             hidden=request.hidden,
-        )
+        ),
+        durable=False,  # made durable with the reply's outcome (or within SYNC_INTERVAL)
     )
-    drafting = _Drafting(writer, backend, request, source, prompt_id, options)
+    recorder = _Recorder(writer, backend, request, source, prompt_id, options)
     chat = ChatRequest(
         model=source.model,
         messages=list(request.messages),
         options=options,
         format=request.schema,
     )
-    parts: list[str] = []
     stats: GenerationStats | None = None
     task = asyncio.current_task()
     if stop is not None and task is not None:
@@ -143,28 +168,29 @@ async def generate(
     try:
         async for chunk in backend.stream_chat(chat):
             if chunk.text:
-                parts.append(chunk.text)
+                recorder.feed(chunk.text)  # stored first: what shows is already recorded
                 if on_delta is not None:
                     on_delta(chunk.text)
             if chunk.done:
                 stats = chunk.stats
     except BackendError as error:
-        return drafting.failed("".join(parts), error)
+        return recorder.failed(error)
     except (asyncio.CancelledError, KeyboardInterrupt):
-        outcome = drafting.cancelled("".join(parts))
+        outcome = recorder.cancelled()
         # Stopped through `stop`: the cancellation was ours to make, so it ends here (unless
         # the task was also cancelled from elsewhere, which goes on).
         if stop is not None and stop.requested and task is not None and task.uncancel() == 0:
             return outcome
         raise
     finally:
+        recorder.stop_timer()
         if stop is not None and task is not None:
             stop._forget(task)
-    return drafting.completed("".join(parts), stats)
+    return recorder.completed(stats)
 
 
-class _Drafting:
-    """Turns a reply into stored draft events, whatever its end."""
+class _Recorder:
+    """Records one reply as it arrives, and its end, whatever that is (module docstring)."""
 
     def __init__(
         self,
@@ -181,90 +207,116 @@ class _Drafting:
         self.source = source
         self.prompt_id = prompt_id
         self.options = options
+        # Structured replies are JSON: split into ideas once whole.
+        self.splitter = None if request.structured else IdeaStreamSplitter()
+        self.parts: list[str] = []
+        self.ids: list[int] = []
+        self._unwritten: list[str] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._failure: Exception | None = None  # a store error met by the timer
 
-    def completed(self, text: str, stats: GenerationStats | None) -> GenerationOutcome:
-        drafts = ideas_from_reply(text, structured=self.request.structured)
-        if not drafts:
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def feed(self, text: str) -> None:
+        self.parts.append(text)
+        self._unwritten.append(text)
+        drafts = self.splitter.feed(text) if self.splitter is not None else []
+        if drafts:
+            self._write(drafts)
+        elif self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(REPLY_FLUSH_SECONDS, self._flush)
+
+    def stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def completed(self, stats: GenerationStats | None) -> GenerationOutcome:
+        if self.splitter is not None:
+            drafts = self.splitter.finish()
+        else:
+            drafts = ideas_from_reply(self.text, structured=True)
+        if not drafts and not self.ids:
             empty = BackendError(
-                "The model returned an empty reply.", "Try again, or rephrase the prompt."
+                "The model returned an empty reply."
+                if not self.text.strip()
+                else "The model's reply held no ideas (its text is kept with the prompt).",
+                "Try again, or rephrase the prompt.",
             )
-            self.writer.append(GenerationFailed(prompt_id=self.prompt_id, reason=empty.message))
-            return self._outcome(text, [], stats=stats, error=empty)
-        ideas = self._store(
-            self._events(drafts, stats, incomplete_last=False),
-            lambda ids: GenerationCompleted(prompt_id=self.prompt_id, ideas=ids, stats=stats),
+            self._write(
+                [], outcome=GenerationFailed(prompt_id=self.prompt_id, reason=empty.message)
+            )
+            return self._outcome(stats=stats, error=empty)
+        cut_off = stats is not None and stats.done_reason == "length"
+        self._write(
+            drafts,
+            incomplete_last=cut_off,
+            outcome=GenerationCompleted(prompt_id=self.prompt_id, stats=stats),
         )
-        return self._outcome(text, ideas, stats=stats)
+        return self._outcome(stats=stats)
 
-    def failed(self, text: str, error: BackendError) -> GenerationOutcome:
-        ideas = self._store(
-            self._partial(text),
-            lambda ids: GenerationFailed(prompt_id=self.prompt_id, reason=error.message, ideas=ids),
+    def failed(self, error: BackendError) -> GenerationOutcome:
+        self._write(
+            self._rest_of_partial(),
+            incomplete_last=True,
+            outcome=GenerationFailed(prompt_id=self.prompt_id, reason=error.message),
         )
-        return self._outcome(text, ideas, error=error)
+        return self._outcome(error=error)
 
-    def cancelled(self, text: str) -> GenerationOutcome:
-        ideas = self._store(
-            self._partial(text),
-            lambda ids: GenerationFailed(
-                prompt_id=self.prompt_id, reason=CANCELLED_REASON, cancelled=True, ideas=ids
+    def cancelled(self) -> GenerationOutcome:
+        self._write(
+            self._rest_of_partial(),
+            incomplete_last=True,
+            outcome=GenerationFailed(
+                prompt_id=self.prompt_id, reason=CANCELLED_REASON, cancelled=True
             ),
         )
-        return self._outcome(text, ideas, cancelled=True)
+        return self._outcome(cancelled=True)
 
-    def _outcome(
+    def _flush(self) -> None:
+        """The timer: text waiting since `REPLY_FLUSH_SECONDS` is appended."""
+        self._timer = None
+        try:
+            self._write([])
+        except Exception as failure:  # raised again by the next write, in the generation
+            self._failure = failure
+
+    def _rest_of_partial(self) -> list[DraftIdea]:
+        """The ideas of a reply that ended early not stored yet: the one being written when
+        it stopped. Half-written JSON cannot be split, so a structured reply is kept whole,
+        as one idea; so is plain text the splitter found no idea in."""
+        text = self.text.strip()
+        if self.splitter is None:
+            return [DraftIdea(text=text)] if text else []
+        rest = self.splitter.finish()
+        if not rest and not self.ids and text:
+            return [DraftIdea(text=text)]
+        return rest
+
+    def _write(
         self,
-        text: str,
-        ideas: list[Idea],
+        drafts: list[DraftIdea],
         *,
-        stats: GenerationStats | None = None,
-        error: BackendError | None = None,
-        cancelled: bool = False,
-    ) -> GenerationOutcome:
-        return GenerationOutcome(
-            self.prompt_id,
-            text,
-            ideas,
-            self.source,
-            self.options,
-            stats,
-            error=error,
-            cancelled=cancelled,
-        )
-
-    def _store(
-        self,
-        drafts: list[IdeaDrafted],
-        outcome: Callable[[list[int]], GenerationCompleted | GenerationFailed],
-    ) -> list[Idea]:
-        """Store a reply's ideas and its outcome with one durable write."""
+        incomplete_last: bool = False,
+        outcome: GenerationCompleted | GenerationFailed | None = None,
+    ) -> None:
+        """Append the text not written yet, then ``drafts`` as new ideas, then ``outcome``
+        (durably, with everything before it) in one write."""
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+        self.stop_timer()
+        events: list[_Event] = []
+        if self._unwritten:
+            events.append(ReplyText(prompt_id=self.prompt_id, text="".join(self._unwritten)))
+            self._unwritten = []
         ids = self.writer.allocate_idea_ids(len(drafts))
-        numbered = [
-            draft.model_copy(update={"idea": idea_id})
-            for draft, idea_id in zip(drafts, ids, strict=True)
-        ]
-        self.writer.append_many([*numbered, outcome(ids)])
-        return [self.writer.session.ideas[idea_id] for idea_id in ids]
-
-    def _partial(self, text: str) -> list[IdeaDrafted]:
-        """What arrived before a failure, its last idea marked incomplete. Half-written JSON
-        cannot be split into ideas, so a structured reply is kept whole, as one incomplete
-        idea."""
-        if not text.strip():
-            return []
-        if self.request.structured:
-            drafts = [DraftIdea(text=text.strip())]
-        else:
-            drafts = split_ideas(text) or [DraftIdea(text=text.strip())]
-        return self._events(drafts, None, incomplete_last=True)
-
-    def _events(
-        self, drafts: list[DraftIdea], stats: GenerationStats | None, *, incomplete_last: bool
-    ) -> list[IdeaDrafted]:
-        """Unnumbered draft events (ids are given when they are stored)."""
-        return [
+        events += [
             IdeaDrafted(
-                idea=0,
+                idea=idea_id,
                 prompt_id=self.prompt_id,
                 title=draft.title,
                 text=draft.text,
@@ -272,9 +324,33 @@ class _Drafting:
                 backend=self.backend.name,
                 technique=self.request.technique,
                 options=self.options,
-                stats=stats,
                 incomplete=incomplete_last and position == len(drafts) - 1,
                 hidden=self.request.hidden,
             )
-            for position, draft in enumerate(drafts)
+            for position, (draft, idea_id) in enumerate(zip(drafts, ids, strict=True))
         ]
+        self.ids += ids
+        if outcome is not None:
+            events.append(outcome.model_copy(update={"ideas": list(self.ids)}))
+        if events:
+            self.writer.append_many(events, durable=outcome is not None)
+
+    def _outcome(
+        self,
+        *,
+        stats: GenerationStats | None = None,
+        error: BackendError | None = None,
+        cancelled: bool = False,
+    ) -> GenerationOutcome:
+        ideas = [self.writer.session.ideas[idea_id] for idea_id in self.ids]
+        return GenerationOutcome(
+            self.prompt_id,
+            self.text,
+            ideas,
+            self.source,
+            self.options,
+            stats,
+            error=error,
+            cancelled=cancelled,
+            backend=self.backend.name,
+        )

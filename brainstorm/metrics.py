@@ -329,11 +329,12 @@ def session_idea_metrics(session: Session) -> dict[int, IdeaMetrics]:
 class SessionMetrics(BaseModel):
     """Figures over a set of ideas: one session, all sessions, or a group of them.
 
-    Counts cover every idea. The rates and the revision figures describe how people revised the
-    *model's* suggestions, so they cover model ideas only (``None`` when there are none), of
-    every status — filter the `IdeaMetrics` before `aggregate` for, say, accepted ideas only.
-    Each rate is a ratio of totals, which is the mean of the per-idea rates weighted by that
-    rate's own denominator:
+    Counts cover every idea; ``by_status`` counts the model's ideas by status and people's own
+    ideas as ``yours`` (never as accepted). The rates and the revision figures describe how
+    people revised the *model's* suggestions, so they cover model ideas only (``None`` when
+    there are none), of every status — filter the `IdeaMetrics` before `aggregate` for, say,
+    accepted ideas only. Each rate is a ratio of totals, which is the mean of the per-idea
+    rates weighted by that rate's own denominator:
 
     - ``word_edit_rate`` = Σ word edits / Σ final words (weighted by final words; corpus-level
       HTER, and like corpus TER an all-empty final counts 1.0 if any words were edited);
@@ -373,7 +374,8 @@ class SessionMetrics(BaseModel):
 
 def aggregate(ideas: Iterable[IdeaMetrics]) -> SessionMetrics:
     """Combine per-idea figures (from one session or many) into `SessionMetrics`."""
-    by_status = {status.value: 0 for status in Status}
+    # As every count a person sees: the model's ideas by status, and people's own apart.
+    by_status = {status.value: 0 for status in Status} | {"yours": 0}
     by_author = {author.value: 0 for author in Author}
     n_ideas = model_ideas = edited = 0
     w_edits = c_edits = c_len = n_original = n_final = n_kept = 0
@@ -382,7 +384,7 @@ def aggregate(ideas: Iterable[IdeaMetrics]) -> SessionMetrics:
     seconds_count = 0
     for m in ideas:
         n_ideas += 1
-        by_status[m.status.value] += 1
+        by_status["yours" if m.author is Author.HUMAN else m.status.value] += 1
         by_author[m.author.value] += 1
         accepted = m.status is Status.ACCEPTED
         if m.word_edits is None or m.char_edits is None:  # human-authored
@@ -448,7 +450,7 @@ def _group_of(session: Session, idea: Idea, key: GroupKey) -> str:
         return idea.technique or session.technique or UNKNOWN_GROUP
     if idea.author is Author.HUMAN:
         return HUMAN_GROUP
-    return idea.model or session.model or UNKNOWN_GROUP
+    return idea.model or UNKNOWN_GROUP
 
 
 def group_metrics(sessions: Iterable[Session], key: GroupKey) -> dict[str, SessionMetrics]:

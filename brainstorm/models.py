@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
-SCHEMA_VERSION = 1
+from brainstorm.prompt_records import PromptRecord
+
+# 2: replies are kept verbatim (`reply_text`), ideas are appended as each completes, the
+# session's configured model is `default_model` (1 called it `model`). Both are read.
+SCHEMA_VERSION = 2
 
 
 def utc_now() -> datetime:
@@ -70,7 +75,10 @@ class SessionCreated(_Event):
     session_id: str
     topic: str
     technique: str | None = None
-    model: str | None = None
+    # The model configured when the session was made (not necessarily one that wrote).
+    default_model: str | None = Field(
+        default=None, validation_alias=AliasChoices("default_model", "model")
+    )
     human_first: bool = False
 
 
@@ -90,10 +98,22 @@ class PromptSent(_Event):
     batch_key: str | None = None
     # Human-first rounds keep model ideas hidden until the person reveals them.
     hidden: bool = False
+    # The reply follows in `reply_text` events (schema 2); older prompts kept only ideas.
+    keeps_reply: bool = False
+
+
+class ReplyText(_Event):
+    """A piece of a reply, as it arrived. A prompt's pieces, joined in file order, are its
+    reply exactly as the model sent it (including text that belongs to no idea)."""
+
+    type: Literal["reply_text"] = "reply_text"
+    prompt_id: str
+    text: str
 
 
 class IdeaDrafted(_Event):
-    """Text the model wrote. Never changed afterwards: revisions are separate events."""
+    """Text the model wrote, appended as soon as the idea is complete (the last one when the
+    reply ends). Never changed afterwards: revisions are separate events."""
 
     type: Literal["idea_drafted"] = "idea_drafted"
     idea: int
@@ -157,6 +177,14 @@ class GenerationFailed(_Event):
     ideas: list[int] = Field(default_factory=list)
 
 
+class GenerationInterrupted(_Event):
+    """Written by the next writer for a prompt it found without an outcome: the process that
+    sent it died mid-reply (killed, crashed, power cut). Its text and ideas up to then stay."""
+
+    type: Literal["generation_interrupted"] = "generation_interrupted"
+    prompt_id: str
+
+
 class IdeasRevealed(_Event):
     type: Literal["ideas_revealed"] = "ideas_revealed"
 
@@ -177,6 +205,7 @@ class TornLineSkipped(_Event):
 Event = Annotated[
     SessionCreated
     | PromptSent
+    | ReplyText
     | IdeaDrafted
     | IdeaAdded
     | IdeaRevised
@@ -184,6 +213,7 @@ Event = Annotated[
     | ReviewUndone
     | GenerationCompleted
     | GenerationFailed
+    | GenerationInterrupted
     | IdeasRevealed
     | Note
     | TornLineSkipped,
@@ -301,27 +331,11 @@ class Idea(BaseModel):
         return f"{self.backend}:{self.model}" if self.backend else (self.model or "model")
 
 
-class PromptRecord(BaseModel):
-    id: str
-    prompt: str
-    technique: str | None
-    model: str
-    backend: str
-    options: dict[str, Any]
-    at: datetime
-    parent_idea: int | None = None
-    follow_up: str | None = None
-    batch_key: str | None = None
-    outcome: Literal["pending", "completed", "failed", "cancelled"] = "pending"
-    reason: str | None = None
-    ideas: list[int] = Field(default_factory=list)
-
-
 class Session(BaseModel):
     id: str
     topic: str
     technique: str | None = None
-    model: str | None = None
+    default_model: str | None = None  # configured when it was made; see `models_that_wrote`
     human_first: bool = False
     created_at: datetime
     updated_at: datetime
@@ -342,7 +356,7 @@ class Session(BaseModel):
             id=event.session_id,
             topic=event.topic,
             technique=event.technique,
-            model=event.model,
+            default_model=event.default_model,
             human_first=event.human_first,
             created_at=event.at,
             updated_at=event.at,
@@ -358,10 +372,22 @@ class Session(BaseModel):
         return [i for i in self.ideas.values() if not i.hidden or self.revealed]
 
     def count_by_status(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in Status}
-        for idea in self.ideas.values():
-            counts[idea.status.value] += 1
-        return counts
+        """Review counts as every view shows them: ``draft``, ``accepted`` and ``rejected``
+        count the model's ideas by status; ``yours`` counts the ideas people wrote (a person's
+        own idea is never counted as "accepted")."""
+        return review_counts(self.ideas.values())
+
+    def models_that_wrote(self) -> list[str]:
+        """The models that wrote something here (an idea, or reply text), first idea first."""
+        ideas = sorted(self.ideas.values(), key=lambda i: i.id)
+        named = [*(i.model for i in ideas), *(p.model for p in self.prompts.values() if p.reply)]
+        return list(dict.fromkeys(name for name in named if name))
+
+    def mark_interrupted(self) -> None:
+        """Read with no live writer: prompts still waiting for an outcome never get one."""
+        for record in self.prompts.values():
+            if record.outcome == "pending":
+                record.outcome = "interrupted"
 
     def idea(self, idea_id: int) -> Idea:
         try:
@@ -385,11 +411,19 @@ class Session(BaseModel):
                     backend=event.backend,
                     options=event.options,
                     at=event.at,
+                    structured=event.structured,
+                    hidden=event.hidden,
                     parent_idea=event.parent_idea,
                     follow_up=event.follow_up,
                     batch_key=event.batch_key,
+                    reply_parts=[] if event.keeps_reply else None,
                 )
+            case ReplyText():
+                record = self.prompts.get(event.prompt_id)
+                if record is not None and record.reply_parts is not None:
+                    record.reply_parts.append(event.text)
             case IdeaDrafted():
+                self._record_idea(event.prompt_id, event.idea)
                 self.ideas[event.idea] = Idea(
                     id=event.idea,
                     author=Author.MODEL,
@@ -462,12 +496,21 @@ class Session(BaseModel):
                 if record is not None:
                     record.outcome = "completed"
                     record.ideas = list(event.ideas)
+                    record.done_reason = event.stats.done_reason if event.stats else None
+                for idea_id in event.ideas:  # ideas stored while streaming had no figures yet
+                    streamed = self.ideas.get(idea_id)
+                    if streamed is not None and streamed.stats is None:
+                        streamed.stats = event.stats
             case GenerationFailed():
                 record = self.prompts.get(event.prompt_id)
                 if record is not None:
                     record.outcome = "cancelled" if event.cancelled else "failed"
                     record.reason = event.reason
                     record.ideas = list(event.ideas)
+            case GenerationInterrupted():
+                record = self.prompts.get(event.prompt_id)
+                if record is not None and record.outcome == "pending":
+                    record.outcome = "interrupted"
             case IdeasRevealed():
                 if not self.revealed:
                     self.revealed_at = event.at
@@ -504,3 +547,17 @@ class Session(BaseModel):
             idea.status = action.before_status
             if idea.status_history:
                 idea.status_history.pop()
+
+    def _record_idea(self, prompt_id: str | None, idea_id: int) -> None:
+        record = self.prompts.get(prompt_id or "")
+        if record is not None and idea_id not in record.ideas:
+            record.ideas.append(idea_id)
+
+
+def review_counts(ideas: Iterable[Idea]) -> dict[str, int]:
+    """``draft`` / ``accepted`` / ``rejected``: the model's ideas by review status; ``yours``:
+    the ideas people wrote, whatever their status (they add up to all the ideas)."""
+    counts = {s.value: 0 for s in Status} | {"yours": 0}
+    for idea in ideas:
+        counts["yours" if idea.author is Author.HUMAN else idea.status.value] += 1
+    return counts

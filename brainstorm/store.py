@@ -1,12 +1,19 @@
 """Session files: an append-only JSON Lines event log per session, one writer at a time.
 
-- Every append is one line written with a single `write` on an O_APPEND descriptor, then
-  fsynced: an event reported written survives a crash of the process or the machine.
+- Every append is one line (or several whole lines) written with a single `write` on an
+  O_APPEND descriptor, so lines never interleave, even between concurrent replies.
+- Durability: a durable append (the default) is fsynced before it returns, so it survives a
+  crash of the process or the machine. A reply's text and ideas are appended as they arrive
+  with ``durable=False`` (group commit): written at once — so a killed process loses none of
+  it — and fsynced within `SYNC_INTERVAL` by a background thread, or by the next durable
+  append (the reply's outcome), whichever comes first. A power cut loses at most that window.
 - Reading replays the events into a `Session`. A half-written last line (a crash mid-write) is
   skipped with a warning naming file and line; any other bad line is an error naming both. The
   file is never rewritten; the next writer terminates the torn line and records that it did.
 - A lock file (flock, so it dies with its process) admits one writer; others open read-only and
   are told which pid holds it.
+- A prompt without an outcome whose writer died reads as interrupted: readers check whether
+  the pid in the lock file is alive; the next writer records it (`generation_interrupted`).
 """
 
 from __future__ import annotations
@@ -27,9 +34,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from brainstorm.fileio import fsync_dir
+from brainstorm.group_commit import GroupCommit
 from brainstorm.models import (
     EVENT_ADAPTER,
     Event,
+    GenerationInterrupted,
     Session,
     SessionCreated,
     TornLineSkipped,
@@ -40,6 +49,8 @@ from brainstorm.models import (
 
 SUFFIX = ".jsonl"
 LOCK_SUFFIX = ".lock"
+# Group commit: events appended with durable=False reach the disk at most this long after.
+SYNC_INTERVAL = 0.15
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
@@ -209,7 +220,10 @@ class SessionStore:
         session_id = self.resolve(ref)
         path = self.path_for(session_id)
         events, warnings = read_events(path)
-        return LoadedSession(replay(events), path, warnings)
+        session = replay(events)
+        if not writer_alive(path.with_suffix(LOCK_SUFFIX)):
+            session.mark_interrupted()
+        return LoadedSession(session, path, warnings)
 
     def summaries(self) -> list[SessionSummary]:
         """Every readable session, newest activity first. Unreadable files become warnings."""
@@ -221,7 +235,7 @@ class SessionStore:
                 result.append(_broken_summary(session_id, str(error)))
                 continue
             s = loaded.session
-            models = sorted({i.model for i in s.ideas.values() if i.model})
+            models = sorted(s.models_that_wrote())
             result.append(
                 SessionSummary(
                     s.id,
@@ -241,11 +255,12 @@ class SessionStore:
         topic: str,
         *,
         technique: str | None = None,
-        model: str | None = None,
+        default_model: str | None = None,
         name: str | None = None,
         human_first: bool = False,
     ) -> SessionWriter:
-        """Create a new session file and return its (locked) writer."""
+        """Create a new session file and return its (locked) writer. ``default_model`` is the
+        model configured for it (recorded as such: it may never write anything)."""
         if not topic.strip():
             raise StoreError("a session needs a topic")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -262,7 +277,7 @@ class SessionStore:
                 session_id=session_id,
                 topic=topic.strip(),
                 technique=technique,
-                model=model,
+                default_model=default_model,
                 human_first=human_first,
             )
         )
@@ -291,12 +306,15 @@ class SessionWriter:
         self._session: Session | None = None
         self._next_reserved = 0
         self._fd: int | None = None
+        self._commit: GroupCommit | None = None
         try:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            self._commit = GroupCommit(self._fd, SYNC_INTERVAL)
             if not fresh:
                 events, self.warnings = read_events(self.path)
                 self._session = replay(events)
                 self._terminate_torn_line()
+                self._record_interrupted()
         except BaseException:
             self.close()
             raise
@@ -316,18 +334,25 @@ class SessionWriter:
         os.write(self._open_fd(), b"\n")
         self.append(TornLineSkipped(line=torn_line))
 
+    def _record_interrupted(self) -> None:
+        """Prompts left without an outcome: their writer died (this one holds the lock now)."""
+        pending = [p.id for p in self.session.prompts.values() if p.outcome == "pending"]
+        if pending:
+            self.append_many([GenerationInterrupted(prompt_id=prompt_id) for prompt_id in pending])
+
     def _open_fd(self) -> int:
         if self._fd is None:
             raise StoreError(f"session {self.session_id} is closed")
         return self._fd
 
-    def append(self, event: _Event) -> Event:
-        """Write one event durably, then fold it into the state. Returns the stored event."""
-        return self.append_many([event])[0]
+    def append(self, event: _Event, *, durable: bool = True) -> Event:
+        """Write one event, then fold it into the state. Returns the stored event. Durable:
+        fsynced before returning; else fsynced within `SYNC_INTERVAL` (group commit)."""
+        return self.append_many([event], durable=durable)[0]
 
-    def append_many(self, events: list[_Event]) -> list[Event]:
-        """Write events as one write and one fsync (a reply's ideas and its outcome together:
-        fsync is the slow part, and it stalls every stream sharing the event loop)."""
+    def append_many(self, events: list[_Event], *, durable: bool = True) -> list[Event]:
+        """Write events as one write (and, when durable, one fsync: fsync is the slow part,
+        and it stalls every stream sharing the event loop)."""
         with self._thread_lock:
             seq = self._session.last_seq if self._session else 0
             stored = [
@@ -338,7 +363,12 @@ class SessionWriter:
             written = os.write(fd, data)
             if written != len(data):  # pragma: no cover - a full disk
                 raise StoreError(f"{self.path}: short write ({written} of {len(data)} bytes)")
-            os.fsync(fd)
+            commit = self._commit
+            assert commit is not None
+            if durable:
+                commit.sync()
+            else:
+                commit.wrote()
             typed: list[Event] = [EVENT_ADAPTER.validate_python(event) for event in stored]
             for event in typed:
                 if self._session is None:
@@ -348,6 +378,11 @@ class SessionWriter:
                     self._session.apply(event)
             return typed
 
+    def sync(self) -> None:
+        """Make everything appended so far durable (a no-op when it already is)."""
+        if self._commit is not None and self._commit.pending:
+            self._commit.sync()
+
     def allocate_idea_ids(self, count: int) -> list[int]:
         """Idea ids are small integers, stable for the life of the session."""
         with self._thread_lock:
@@ -356,9 +391,13 @@ class SessionWriter:
             return list(range(start, start + count))
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """Make what was written durable, then let go of the file and the lock."""
+        if self._commit is not None:
+            self._commit.close()
+        with self._thread_lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
         if self._lock_fd is not None:
             _release_lock(self._lock_fd)
             self._lock_fd = None
@@ -381,6 +420,29 @@ def _acquire_lock(lock_path: Path, session_id: str) -> int:
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     return fd
+
+
+def writer_alive(lock_path: Path) -> bool:
+    """Whether a live process holds the session's writer. Reads the pid the writer left in
+    the lock file (without taking the lock, which would turn a writer starting at that moment
+    away); a writer killed mid-reply leaves its pid behind, but no process with it."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        pid = _read_pid(fd)
+    finally:
+        os.close(fd)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def _read_pid(fd: int) -> int | None:

@@ -714,8 +714,9 @@ def test_interrupt_then_resume_runs_each_prompt_exactly_once(
     slow_one, slow_four = by_key[keys[0]], by_key[keys[3]]
     if how == signal.SIGKILL:
         assert child.returncode == -signal.SIGKILL
-        # Killed mid-reply: those requests stay pending; nothing finished is lost.
-        assert (slow_one.outcome, slow_four.outcome) == ("pending", "pending")
+        # Killed mid-reply: those prompts read as interrupted (issue 13: no writer is left to
+        # finish them); nothing finished is lost.
+        assert (slow_one.status, slow_four.status) == ("interrupted", "interrupted")
     else:
         assert child.returncode == (130 if how == signal.SIGINT else 143), stderr
         assert how.name in stderr and "--resume" in stderr

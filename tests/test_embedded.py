@@ -36,7 +36,7 @@ from brainstorm.llm.base import (
     Chunk,
     Message,
 )
-from brainstorm.models import GenerationFailed, IdeaDrafted
+from brainstorm.models import GenerationCompleted, GenerationFailed
 from brainstorm.sources import Source
 from brainstorm.store import SessionStore, read_events
 
@@ -277,10 +277,14 @@ def test_cli_ask_stores_drafts_with_the_embedded_model(tmp_path: Path) -> None:
         assert idea["backend"] == "embedded"
         assert idea["status"] == "draft"
         assert idea["text"].strip()
-    # The generation figures are recorded with each draft.
-    events, _warnings = read_events(SessionStore(tmp_path / "sessions").path_for(session))
-    drafted = [e for e in events if isinstance(e, IdeaDrafted)]
-    assert drafted and all(e.stats and e.stats.eval_count for e in drafted)
+    # The generation figures are recorded with the reply's outcome (ideas are stored as they
+    # complete, before the figures exist), and every draft of the reply carries them.
+    store = SessionStore(tmp_path / "sessions")
+    events, _warnings = read_events(store.path_for(session))
+    (done,) = [e for e in events if isinstance(e, GenerationCompleted)]
+    assert done.stats and done.stats.eval_count
+    replayed = store.load(session).session.ideas.values()
+    assert replayed and all(i.stats and i.stats.eval_count for i in replayed)
 
 
 @pytest.mark.model

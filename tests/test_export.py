@@ -437,11 +437,13 @@ def test_front_matter_reads_back() -> None:
     assert front["updated"] == "2025-03-01T09:02:40Z"
     assert front["exported"] == "2025-03-02T16:30:00Z"
     assert front["included"] == {"drafts": True, "rejected": False, "history": False}
+    # Accepted counts the model's ideas only; the two ideas people wrote are theirs.
     assert front["counts"] == {
         "ideas": 9,
         "draft": 4,
-        "accepted": 3,
-        "rejected": 2,
+        "accepted": 2,
+        "rejected": 1,
+        "yours": 2,
         "accepted_as_is": 1,
         "accepted_after_edits": 1,
         "written_by_person": 1,

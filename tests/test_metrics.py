@@ -226,7 +226,8 @@ def session() -> Session:
 
 def test_session_figures_on_a_replayed_session(session: Session) -> None:
     figures = session_metrics(session)
-    assert figures.by_status == {"draft": 1, "accepted": 3, "rejected": 1}
+    # The person's own idea (5) is counted as theirs, never as accepted.
+    assert figures.by_status == {"draft": 1, "accepted": 2, "rejected": 1, "yours": 1}
     assert figures.by_author == {"model": 4, "human": 1}
     assert (figures.ideas, figures.model_ideas, figures.human_ideas) == (5, 4, 1)
     assert figures.edited_model_ideas == 2
@@ -262,7 +263,7 @@ def test_session_figures_reuse_the_idea_figures(session: Session) -> None:
 def test_empty_and_human_only_sessions() -> None:
     empty = aggregate([])
     assert (empty.ideas, empty.word_edit_rate, empty.model_share_of_accepted) == (0, None, None)
-    assert empty.by_status == {"draft": 0, "accepted": 0, "rejected": 0}
+    assert empty.by_status == {"draft": 0, "accepted": 0, "rejected": 0, "yours": 0}
     human = session_metrics(replay(IdeaAdded(idea=1, text="mine"), status(1, Status.ACCEPTED, 1)))
     assert (human.word_edit_rate, human.char_edit_rate, human.model_retention) == (None,) * 3
     assert human.accepted_as_is_share is None

@@ -215,10 +215,12 @@ def test_ensemble_json_and_partial_failure(run: Run, sessions: Path) -> None:
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert data["status"] == "partial" and data["prompt_id"] is None
-    by_model = {r["model"]: r for r in data["results"]}
-    assert by_model["llama3.2"]["status"] == "ok" and len(by_model["llama3.2"]["ideas"]) == 3
-    assert by_model["missing"]["status"] == "failed"
-    assert "missing" in by_model["missing"]["error"]
+    by_source = {r["source"]: r for r in data["results"]}
+    answered, missing = by_source["ollama:llama3.2"], by_source["ollama:missing"]
+    assert answered["status"] == "ok" and len(answered["ideas"]) == 3
+    assert answered["model"] == "llama3.2" and answered["member"] == "llama3.2"
+    assert missing["status"] == "failed" and "missing" in missing["error"]
+    assert missing["model"] is None  # `model` names only a model that wrote something
     assert len(data["ideas"]) == 3
     assert "1 of 2 sources failed" in result.stderr and "missing" in result.stderr
     events = [json.loads(line) for line in (sessions / f"{session}.jsonl").read_text().splitlines()]
@@ -283,7 +285,8 @@ def test_batch_ensemble_runs_every_member_and_resumes_each(
     results = [json.loads(line) for line in first.stdout.splitlines()]
     by_where: dict[str, list[str]] = {}
     for r in results:
-        by_where.setdefault(r["where"], []).append(r["source"])
+        by_where.setdefault(r["where"], []).append(r["member"])
+        assert r["source"] == f"ollama:{r['member'].split(' @ ')[0]}"  # who answered
     # 3 models × 2 temperatures; an entry's own model or temperature wins over the flags.
     assert sorted(by_where["line 1"]) == [
         "gone @ t=0.2",
@@ -296,7 +299,7 @@ def test_batch_ensemble_runs_every_member_and_resumes_each(
     assert sorted(by_where["line 2"]) == ["llama3.2 @ t=0.2", "llama3.2 @ t=0.8"]
     assert sorted(by_where["line 3"]) == ["gone @ t=0.5", "llama3.2 @ t=0.5", "qwen3 @ t=0.5"]
     assert len({r["batch_key"] for r in results}) == len(results) == 11
-    failed = sorted(r["source"] for r in results if r["status"] == "failed")
+    failed = sorted(r["member"] for r in results if r["status"] == "failed")
     assert failed == ["gone @ t=0.2", "gone @ t=0.5", "gone @ t=0.8"]
     assert fake_ollama.max_in_flight >= 2
     assert "ensemble of 9" in first.stderr and "line 1 [gone @ t=0.2]" in first.stderr
@@ -306,7 +309,7 @@ def test_batch_ensemble_runs_every_member_and_resumes_each(
     fake_ollama.clear_records()
     again = run(*args, "--resume", "--json")
     assert again.returncode == 0, again.stderr
-    rerun = sorted(json.loads(line)["source"] for line in again.stdout.splitlines())
+    rerun = sorted(json.loads(line)["member"] for line in again.stdout.splitlines())
     assert rerun == failed
     session = results[0]["session"]
     data = show_json(run, session)

@@ -42,7 +42,7 @@ def test_stats_for_one_session(run: Run, reviewed: str) -> None:
     assert ideas[4]["author"] == "human" and ideas[4]["word_edit_rate"] is None
     session = data["session"]
     assert session["id"] == reviewed
-    assert session["by_status"] == {"draft": 0, "accepted": 3, "rejected": 1}
+    assert session["by_status"] == {"draft": 0, "accepted": 2, "rejected": 1, "yours": 1}
     assert (session["model_ideas"], session["human_ideas"]) == (3, 1)
     assert session["accepted_as_is_share"] == pytest.approx(1 / 2)
     assert session["human_words_in_accepted"] == 5  # the person's own idea

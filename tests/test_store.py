@@ -14,7 +14,7 @@ import pytest
 
 from brainstorm import review
 from brainstorm.cli.hints import cli_hint
-from brainstorm.models import IdeaDrafted, Note, Status
+from brainstorm.models import SCHEMA_VERSION, IdeaDrafted, Note, Status
 from brainstorm.store import (
     CorruptSessionFile,
     InvalidSessionName,
@@ -35,7 +35,9 @@ def draft(idea: int, text: str) -> IdeaDrafted:
 
 
 def test_round_trip_replays_every_event(store: SessionStore) -> None:
-    with store.create("Quieter open-plan offices", technique="scamper", model="m") as writer:
+    with store.create(
+        "Quieter open-plan offices", technique="scamper", default_model="m"
+    ) as writer:
         writer.append(draft(1, "Phone booths"))
         writer.append(draft(2, "Quiet hours"))
         assert review.edit(writer, 1, "Phone booths with doors")
@@ -60,7 +62,7 @@ def test_round_trip_replays_every_event(store: SessionStore) -> None:
 
     lines = loaded.path.read_text().splitlines()
     first = json.loads(lines[0])
-    assert first["type"] == "session_created" and first["schema"] == 1
+    assert first["type"] == "session_created" and first["schema"] == SCHEMA_VERSION == 2
     assert [json.loads(line)["seq"] for line in lines] == list(range(1, len(lines) + 1))
     assert all("at" in json.loads(line) for line in lines)
 
@@ -284,8 +286,9 @@ def test_summaries_newest_first_with_counts(store: SessionStore) -> None:
     with store.create("newer") as writer:
         writer.append(draft(1, "b"))
         review.set_status(writer, 1, Status.ACCEPTED)
+        review.add(writer, "My own idea")  # counted as yours, never as accepted
     topics = [(s.topic, s.counts) for s in store.summaries()]
     assert topics == [
-        ("newer", {"draft": 0, "accepted": 1, "rejected": 0}),
-        ("older", {"draft": 1, "accepted": 0, "rejected": 0}),
+        ("newer", {"draft": 0, "accepted": 1, "rejected": 0, "yours": 1}),
+        ("older", {"draft": 1, "accepted": 0, "rejected": 0, "yours": 0}),
     ]

@@ -287,7 +287,7 @@ class BatchPlan:
                 target.writer = self.store.create(
                     target.new_topic,
                     technique=target.new_technique,
-                    model=self.options.model,
+                    default_model=self.options.model,
                     name=target.name,
                 )
             else:
@@ -306,7 +306,7 @@ class BatchPlan:
                 return self.store.create(
                     target.new_topic,
                     technique=target.new_technique,
-                    model=self.options.model,
+                    default_model=self.options.model,
                     name=name,
                 )
             except StoreError:

@@ -66,12 +66,16 @@ class PromptResult:
             "batch_key": self.prompt.key,
             "prompt": entry.prompt,
             "topic": entry.topic,
-            "model": self.outcome.source.model,
-            "source": self.prompt.member,
+            # Who answered: "ollama:llama3.2"; `model` only when it wrote something.
+            "source": self.outcome.source_name,
+            "model": self.outcome.model_that_wrote,
+            # The ensemble member this prompt is ("llama3.2 @ t=0.9"); None outside ensembles.
+            "member": self.prompt.member,
             "technique": self.prompt.technique.name,
             "session": self.session_id,
             "prompt_id": self.prompt_id,
             "status": self.status,
+            "done_reason": self.outcome.stats.done_reason if self.outcome.stats else None,
             "ideas": self.idea_ids,
             "error": self.reason,
             "seconds": round(self.seconds, 3),

@@ -186,12 +186,14 @@ def _report(
                 "hidden": hidden,
                 "results": [
                     {
-                        "source": outcome.label,
-                        "model": outcome.source.model,
+                        "source": outcome.source_name,
+                        "member": outcome.label,
+                        "model": outcome.model_that_wrote,
                         "temperature": outcome.source.temperature,
                         "seed": outcome.source.seed,
                         "prompt_id": outcome.prompt_id,
                         "status": "ok" if outcome.ok else outcome.status,
+                        "done_reason": outcome.stats.done_reason if outcome.stats else None,
                         "error": outcome.error.message if outcome.error else None,
                         "ideas": [idea.id for idea in outcome.ideas],
                     }

@@ -392,13 +392,18 @@ def session_json(
     session: Session, warnings: list[str], report: DuplicateReport | None = None
 ) -> dict[str, Any]:
     """A session for `show --json`: its visible ideas only (hidden model ideas of a
-    human-first round are counted in ``hidden_ideas``, never shown)."""
+    human-first round are counted in ``hidden_ideas``, never shown), and every prompt with its
+    reply verbatim (withheld too until the reveal). ``default_model`` is the model configured
+    when the session was made; ``models`` are those that wrote in it."""
+    from brainstorm.cli.replies_view import prompts_json
+
     ideas = session.visible_ideas()
     return {
         "id": session.id,
         "topic": session.topic,
         "technique": session.technique,
-        "model": session.model,
+        "default_model": session.default_model,
+        "models": session.models_that_wrote(),
         "created_at": session.created_at.isoformat(),
         "updated_at": session.updated_at.isoformat(),
         "counts": session.count_by_status(),
@@ -406,6 +411,7 @@ def session_json(
         "revealed": session.revealed,
         "hidden_ideas": len(session.ideas) - len(ideas),
         "ideas": [idea_json(idea, report) for idea in ideas],
+        "prompts": prompts_json(session),
         "duplicates": report.as_json() if report else None,
         "warnings": warnings,
     }

@@ -24,7 +24,9 @@ from brainstorm.cli.common import (
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
-    pass
+    from rich.text import Text
+
+    from brainstorm.models import Session
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +66,7 @@ def new(
         with state.store.create(
             topic,
             technique=technique_name,
-            model=state.settings.model,
+            default_model=state.settings.model,
             name=name,
             human_first=human_first,
         ) as writer:
@@ -138,7 +140,7 @@ def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         stderr.print('No sessions yet. Start one with: brainstorm new "your topic"')
         return
     table = Table(box=None, header_style="bold")
-    for column in ("session", "topic", "draft", "accepted", "rejected", "last activity"):
+    for column in ("session", "topic", "draft", "accepted", "rejected", "yours", "last activity"):
         table.add_column(column)
     for s in summaries:
         table.add_row(
@@ -147,6 +149,7 @@ def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             str(s.counts.get("draft", "-")),
             str(s.counts.get("accepted", "-")),
             str(s.counts.get("rejected", "-")),
+            str(s.counts.get("yours", "-")),
             s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         )
     stdout.print(table)
@@ -159,8 +162,20 @@ def show(
     ctx: typer.Context,
     session: SessionArg,
     as_json: JsonFlag = False,
+    show_replies: Annotated[
+        bool,
+        typer.Option(
+            "--replies",
+            help="Show each prompt's reply exactly as the model sent it, each line marked with"
+            " the idea it went into (`none`: text no idea came from).",
+        ),
+    ] = False,
 ) -> None:
-    """Show a session's ideas with their review status."""
+    """Show a session's ideas with their review status.
+
+    --replies shows every prompt's reply instead, exactly as the model sent it: each line
+    marked with the idea it went into, or `none` for text no idea came from. --json has both
+    (`ideas`, and `prompts` with each reply verbatim)."""
     from rich.text import Text
 
     with fail_on_user_errors():
@@ -169,18 +184,15 @@ def show(
         for message in loaded.warnings:
             warn(message)
         s = loaded.session
-        report, _ = duplicate_report(state, s)
+        report = duplicate_report(state, s)[0] if not show_replies or as_json else None
     if as_json:
         print_json(session_json(s, loaded.warnings, report))
         return
-    counts = s.count_by_status()
-    header = Text(visible(s.topic), style="bold")
-    header.append(visible(f"\n{s.id} · {s.technique or 'open'} · "), style="dim")
-    header.append(
-        f"{counts['draft']} draft, {counts['accepted']} accepted, {counts['rejected']} rejected",
-        style="dim",
-    )
-    stdout.print(header)
+    stdout.print(_header(s))
+    if show_replies:
+        _print_replies(s)
+        return
+    assert report is not None
     ideas = s.visible_ideas()
     hidden = len(s.ideas) - len(ideas)
     if not ideas:
@@ -205,6 +217,39 @@ def show(
                 style="dim",
             )
         )
+
+
+def _header(s: Session) -> Text:
+    from rich.text import Text
+
+    counts = s.count_by_status()
+    header = Text(visible(s.topic), style="bold")
+    header.append(visible(f"\n{s.id} · {s.technique or 'open'} · "), style="dim")
+    header.append(counts_words(counts), style="dim")
+    return header
+
+
+def counts_words(counts: dict[str, int]) -> str:
+    """ "3 draft, 2 accepted, 1 rejected, 2 yours": accepted counts the model's ideas only."""
+    return (
+        f"{counts.get('draft', 0)} draft, {counts.get('accepted', 0)} accepted,"
+        f" {counts.get('rejected', 0)} rejected, {counts.get('yours', 0)} yours"
+    )
+
+
+def _print_replies(s: Session) -> None:
+    from rich.text import Text
+
+    from brainstorm.cli.replies_view import LEGEND, render_replies
+
+    shown = render_replies(s)
+    if not shown:
+        stdout.print(Text("No prompts yet. Ask for ideas with `brainstorm ask`.", style="dim"))
+        return
+    for text in shown:
+        stdout.print()
+        stdout.print(text, end="")
+    stdout.print(Text(f"\n{LEGEND}", style="dim"))
 
 
 def techniques(as_json: JsonFlag = False) -> None:

@@ -61,7 +61,7 @@ def summary_table(title: str, figures: SessionMetrics) -> Table:
         (
             "status",
             f"{counts.get('draft', 0)} draft · {counts.get('accepted', 0)} accepted · "
-            f"{counts.get('rejected', 0)} rejected",
+            f"{counts.get('rejected', 0)} rejected (model ideas) · {counts.get('yours', 0)} yours",
         ),
         ("model ideas edited", str(figures.edited_model_ideas)),
         ("word edit rate", pct(figures.word_edit_rate)),

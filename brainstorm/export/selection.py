@@ -202,17 +202,15 @@ def _unique(values: Iterable[str | None]) -> list[str]:
 
 
 def _names(session: Session) -> tuple[list[str], list[str], list[str]]:
-    """Techniques, models and backends the session used, in order of first use: those recorded
-    on its ideas and prompts, else the session's own settings."""
+    """Techniques the session used, models and backends that wrote in it (an idea or reply
+    text), in order of first use."""
     ideas = sorted(session.ideas.values(), key=lambda i: i.id)
     prompts = sorted(session.prompts.values(), key=lambda p: p.at)
     techniques = _unique(
         [session.technique, *(i.technique for i in ideas), *(p.technique for p in prompts)]
     )
-    models = _unique([*(i.model for i in ideas), *(p.model for p in prompts)]) or _unique(
-        [session.model]
-    )
-    backends = _unique([*(i.backend for i in ideas), *(p.backend for p in prompts)])
+    models = session.models_that_wrote()
+    backends = _unique([*(i.backend for i in ideas), *(p.backend for p in prompts if p.reply)])
     return techniques, models, backends
 
 

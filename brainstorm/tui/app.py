@@ -295,7 +295,7 @@ class BrainstormApp(App[None]):
             writer = self.store.create(
                 request.topic,
                 technique=request.technique,
-                model=request.model,
+                default_model=request.model,
                 human_first=request.human_first,
             )
         except StoreError as problem:

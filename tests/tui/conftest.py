@@ -125,7 +125,7 @@ def session_screen(app: App[object]) -> SessionScreen:
 
 def seed_session(store: SessionStore, topic: str = "Quieter open-plan offices") -> str:
     """A session with two model drafts, written through the real store."""
-    with store.create(topic, technique="open", model=MODEL) as writer:
+    with store.create(topic, technique="open", default_model=MODEL) as writer:
         writer.append(
             IdeaDrafted(
                 idea=1,

@@ -30,7 +30,7 @@ def flags(text: str) -> dict[str, str]:
 
 def duplicates_session(store: SessionStore) -> str:
     """Two pairs of near-duplicates (#1 ≈ #3, #2 ≈ #6) among six ideas, human and model."""
-    with store.create("Quieter offices", technique="open", model=MODEL) as writer:
+    with store.create("Quieter offices", technique="open", default_model=MODEL) as writer:
         texts = [
             ("Booths", "Phone booths for calls"),
             (None, "Quiet hours every morning"),

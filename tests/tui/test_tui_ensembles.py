@@ -63,7 +63,7 @@ async def test_ensemble_streams_every_source_at_once_and_stores_each(
 ) -> None:
     ollama.add_model(OTHER, reply=TWO_IDEAS)
     held_after = 8  # both replies are mid-way through their first idea or two
-    store.create("Quieter offices", technique="open", model=MODEL).close()
+    store.create("Quieter offices", technique="open", default_model=MODEL).close()
     app = make_app(settings)
     async with app.run_test(size=(110, 60)) as pilot:
         screen = await open_empty_session(pilot, store)
@@ -141,7 +141,7 @@ async def test_escape_stops_every_source_and_keeps_what_arrived(
 ) -> None:
     ollama.add_model(OTHER, reply=TWO_IDEAS)
     held_after = 8
-    store.create("Quieter offices", technique="open", model=MODEL).close()
+    store.create("Quieter offices", technique="open", default_model=MODEL).close()
     app = make_app(settings)
     async with app.run_test(size=(110, 60)) as pilot:
         screen = await open_empty_session(pilot, store)
@@ -190,7 +190,7 @@ async def test_a_finished_source_shows_its_cards_while_the_others_stream(
     ollama.add_model(OTHER, reply=short)
     held_after = 8
     assert len(split_reply(short)) < held_after  # qwen3 finishes; llama3.2 is parked
-    store.create("Quieter offices", technique="open", model=MODEL).close()
+    store.create("Quieter offices", technique="open", default_model=MODEL).close()
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_empty_session(pilot, store)
@@ -222,7 +222,7 @@ async def test_a_failing_source_does_not_stop_the_others(
 ) -> None:
     ollama.add_model(OTHER, reply=TWO_IDEAS)
     ollama.fail_with(500, "model runner crashed", model=OTHER)
-    store.create("Quieter offices", technique="open", model=MODEL).close()
+    store.create("Quieter offices", technique="open", default_model=MODEL).close()
     app = make_app(settings)
     async with app.run_test(size=(110, 40)) as pilot:
         screen = await open_empty_session(pilot, store)
@@ -241,7 +241,7 @@ async def test_ensemble_dialog_checks_its_lists_and_single_model_goes_back(
     settings: Settings, store: SessionStore, ollama: FakeOllama
 ) -> None:
     ollama.add_model(OTHER, reply=TWO_IDEAS)
-    store.create("Quieter offices", technique="open", model=MODEL).close()
+    store.create("Quieter offices", technique="open", default_model=MODEL).close()
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_empty_session(pilot, store)

@@ -42,7 +42,7 @@ async def test_new_session_streams_drafts_and_reviews_survive_reopening(
         screen = session_screen(app)
         assert screen.session.topic == "Quieter offices"
         assert screen.session.technique == "open"
-        assert screen.session.model == f"{MODEL}:latest"  # the server's own name for it
+        assert screen.session.default_model == f"{MODEL}:latest"  # the server's own name for it
 
         # Send a prompt: the reply streams into three DRAFT cards.
         await fill(pilot, "#prompt", "for a library")

@@ -23,7 +23,7 @@ from tests.tui.conftest import MODEL, badges, fill, make_app, screen_text, sessi
 
 
 def seed_human_first(store: SessionStore) -> None:
-    store.create("Quieter offices", technique="open", model=MODEL, human_first=True).close()
+    store.create("Quieter offices", technique="open", default_model=MODEL, human_first=True).close()
 
 
 async def open_only_session(pilot: Pilot[object]) -> SessionScreen:

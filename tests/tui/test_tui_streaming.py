@@ -64,7 +64,7 @@ async def stream_until_held(pilot: Pilot[object], ollama: FakeOllama, chunks: in
 async def test_cards_appear_live_as_ideas_complete(
     settings: Settings, store: SessionStore, ollama: FakeOllama
 ) -> None:
-    session_id = store.create("Quieter offices", technique="open", model=MODEL)
+    session_id = store.create("Quieter offices", technique="open", default_model=MODEL)
     session_id.close()
     held_after = chunks_through(THREE_IDEAS, "3. ", extra=1)  # "3. **Noise" has arrived
     ollama.hold(after=held_after)
@@ -196,7 +196,7 @@ async def test_model_text_is_shown_literally(
     ollama.reply_for(MODEL, hostile)
     every_text_chunk = len(split_reply(hostile))
     ollama.hold(after=every_text_chunk)  # parked before the closing summary line
-    store.create("[b]Topic[/b] \x1b[2J", technique="open", model=MODEL).close()
+    store.create("[b]Topic[/b] \x1b[2J", technique="open", default_model=MODEL).close()
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

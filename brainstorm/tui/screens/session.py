@@ -74,7 +74,7 @@ class SessionScreen(Screen[None]):
         super().__init__(classes="session-screen")
         self.services = services
         self.access = SessionAccess(services.store, session, writer, read_only_reason)
-        self.model = session.model or services.settings.model
+        self.model = session.default_model or services.settings.model
         self.generation = Generation(services, writer, self.model)
         self.reviewer = Reviewer(writer)
         # Set after every tick of the human-first timer: tests wait on it.
@@ -166,6 +166,8 @@ class SessionScreen(Screen[None]):
         """Bring the cards in line with the session: redraw changed ones, add new ones."""
         board = self.board
         ideas = self.session.visible_ideas()
+        if self.generating:  # ideas of replies still arriving show as their live cards
+            ideas = [idea for idea in ideas if not self._arriving(idea)]
         board.sync(
             ideas,
             read_only=self.read_only,
@@ -179,6 +181,10 @@ class SessionScreen(Screen[None]):
     def _near(self, idea_id: int) -> Near:
         analysis = self.figures.analysis
         return analysis.duplicates_of(idea_id), analysis.near_count(idea_id)
+
+    def _arriving(self, idea: Idea) -> bool:
+        record = self.session.prompts.get(idea.prompt_id or "")
+        return record is not None and record.outcome == "pending"
 
     def _origin(self, idea: Idea) -> str | None:
         """ "critique of #3" for ideas a follow-up produced."""

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 # Fixed widths: measuring cells at start-up can happen before the terminal size is known,
 # which squeezed columns to a few characters in a real terminal.
-COLUMNS = (("Draft", 5), ("Accepted", 8), ("Rejected", 8), ("Last activity", 16))
+# Accepted counts the model's ideas only; ideas people wrote are theirs ("Yours").
+COLUMNS = (("Draft", 5), ("Accepted", 8), ("Rejected", 8), ("Yours", 5), ("Last activity", 16))
 TOPIC_WIDTH = (12, 60)
 
 
@@ -84,6 +85,7 @@ class SessionListScreen(Screen[None]):
                 Text(str(counts.get("draft", "-")), justify="right"),
                 Text(str(counts.get("accepted", "-")), justify="right"),
                 Text(str(counts.get("rejected", "-")), justify="right"),
+                Text(str(counts.get("yours", "-")), justify="right"),
                 Text(s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")),
                 key=s.id,
             )
