@@ -40,6 +40,8 @@ HELP_TEXT = """\
   e             edit (ctrl+s saves a revision; the model's original is kept)
   a             accept    x  reject    d  back to draft
   h             history: original, each revision, word diff, figures
+  r             the whole reply the idea came from, as the model sent it (lines no
+                idea came from are marked "none")
   f             follow-up: expand, variations or critique
   c             copy the idea's text to the clipboard
 

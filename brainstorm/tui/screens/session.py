@@ -27,6 +27,7 @@ from textual.widgets import Footer, Header, Input, Label
 from brainstorm.export import ExportError, ExportOptions, save_export
 from brainstorm.ideation import DEFAULT_TECHNIQUE
 from brainstorm.models import Idea, Session, Status
+from brainstorm.replies import reply_of
 from brainstorm.rounds import drafts_hidden, hidden_count, reveal
 from brainstorm.sources import Ensemble
 from brainstorm.store import SessionWriter, StoreError
@@ -35,6 +36,7 @@ from brainstorm.tui.generation import Generation
 from brainstorm.tui.reply_report import finished_report
 from brainstorm.tui.reviewer import Reviewer
 from brainstorm.tui.round_timer import RoundTimer
+from brainstorm.tui.screens.reply import ReplyScreen
 from brainstorm.tui.screens.session_commands import session_commands
 from brainstorm.tui.services import Services
 from brainstorm.tui.session_access import SessionAccess
@@ -221,8 +223,19 @@ class SessionScreen(Screen[None]):
 
     def run_card_action(self, idea_id: int, action: str) -> None:
         idea = self.session.ideas.get(idea_id)
-        if idea is not None:
+        if idea is None:
+            return
+        if action == "reply":
+            self._show_reply(idea_id)
+        else:
             self.reviewer.request(idea, action)
+
+    def _show_reply(self, idea_id: int) -> None:
+        reply = reply_of(self.session, idea_id)
+        if reply is None:
+            self._status(f"Idea #{idea_id} was written by a person: it came from no reply.")
+            return
+        self.app.push_screen(ReplyScreen(reply, idea_id))
 
     @on(Reviewer.Changed)
     def _review_recorded(self, message: Reviewer.Changed) -> None:

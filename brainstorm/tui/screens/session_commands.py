@@ -97,6 +97,7 @@ def session_commands(screen: SessionScreen) -> list[SystemCommand]:
             ("reject", "Reject", "Mark the idea rejected"),
             ("draft", "Back to draft", "Undo accept / reject"),
             ("history", "History", "Original, revisions, word diff, figures"),
+            ("reply", "Show the whole reply of", "The reply as the model sent it, all of it"),
             ("copy", "Copy", "Copy the idea's text to the clipboard"),
         ]
         for action, title, about in verbs:

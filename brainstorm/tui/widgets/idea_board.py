@@ -53,6 +53,7 @@ class IdeaBoard(ScrollView, can_focus=True):
         Binding("x", "request('reject')", "Reject"),
         Binding("d", "request('draft')", "Draft"),
         Binding("h", "request('history')", "History"),
+        Binding("r", "request('reply')", "Reply"),
         Binding("f", "request('follow_up')", "Follow"),
         Binding("c", "request('copy')", "Copy", show=False),
         Binding("up,k", "cursor(-1)", "Previous", show=False),
