@@ -168,7 +168,8 @@ async def generate(
     try:
         async for chunk in backend.stream_chat(chat):
             if chunk.text:
-                recorder.feed(chunk.text)  # stored first: what shows is already recorded
+                # Recorded first: an idea a live card shows complete is already written.
+                recorder.feed(chunk.text)
                 if on_delta is not None:
                     on_delta(chunk.text)
             if chunk.done:

@@ -8,9 +8,9 @@ Nothing is ever hidden: lines no idea came from are shown, marked as such.
 
 Attribution works on words, in order: the ideas' original words (titles first) form one
 stream, and a reply line belongs to the idea where its words appear next in that stream, after
-the previous line's. List markers and labels ("1.", "Idea 2:", a JSON key) may be missing from
-the idea, so up to two leading marker words are allowed to be. Lines without words (blank
-lines, rules, fences) belong to the idea around them, or to none when they separate two.
+the previous line's. Labels ("Idea 2:", a JSON key) are left out on both sides and leading
+numbers ("1.") may be missing from the idea. Lines without words (blank lines, rules, fences)
+belong to the idea around them, or to none when they separate two.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from brainstorm.prompt_records import PromptRecord
 __all__ = ["Reply", "ReplyLine", "Span", "prompt_reply", "replies", "reply_of"]
 
 _WORD = re.compile(r"[^\W_]+")
-# Words a line may start with that the idea it went into does not keep: list markers, labels
-# and the keys of a structured (JSON) reply.
+# Words left out on both sides: labels an idea may not keep ("Idea 2:") and the keys of a
+# structured (JSON) reply.
 _MARKER_WORDS = frozenset(
     {"idea", "ideas", "option", "concept", "step", "title", "description", "text", "name"}
-    | {"details"}
+    | {"details", "json"}
 )
 _MAX_MARKER_WORDS = 2
 
@@ -125,7 +125,8 @@ def replies(session: Session) -> list[Reply]:
 
 
 def _words(text: str) -> list[str]:
-    return [word.casefold() for word in _WORD.findall(text)]
+    """The words that can tell where a line went: markers and labels left out."""
+    return [w for w in (m.casefold() for m in _WORD.findall(text)) if w not in _MARKER_WORDS]
 
 
 def _attribute(text: str, ideas: list[Idea]) -> list[ReplyLine]:
@@ -155,10 +156,10 @@ def _attribute(text: str, ideas: list[Idea]) -> list[ReplyLine]:
 
 
 def _locate(stream: list[str], words: list[str], cursor: int) -> tuple[int, int] | None:
-    """Where ``words`` (less up to two leading marker words) next occur in ``stream`` from
-    ``cursor``: (position, length), or None."""
+    """Where ``words`` (less up to two leading numbers: "1.", "2.3") next occur in ``stream``
+    from ``cursor``: (position, length), or None."""
     for skip in range(min(_MAX_MARKER_WORDS, len(words) - 1) + 1):
-        if skip and not all(w.isdigit() or w in _MARKER_WORDS for w in words[:skip]):
+        if skip and not words[skip - 1].isdigit():
             break
         target = words[skip:]
         size = len(target)
@@ -170,14 +171,10 @@ def _locate(stream: list[str], words: list[str], cursor: int) -> tuple[int, int]
 
 
 def _fill_wordless(raw: list[tuple[str, int, int | None, bool]]) -> list[ReplyLine]:
-    """Lines without words (blank lines, rules, fences, JSON brackets) belong to the idea on
-    both sides of them, else to none; lines made of marker words only (a JSON ``"ideas": [``)
-    count as wordless."""
-    owners: list[int | None] = [owner for _text, _start, owner, _has in raw]
-    wordless = [
-        not has or (owner is None and all(w.isdigit() or w in _MARKER_WORDS for w in _words(t)))
-        for t, _start, owner, has in raw
-    ]
+    """Lines without words (blank lines, rules, fences, JSON brackets and keys) belong to
+    the idea on both sides of them, else to none."""
+    owners = [owner for _text, _start, owner, _has in raw]
+    wordless = [not has for _text, _start, _owner, has in raw]
     before: list[int | None] = []
     last: int | None = None
     for index, owner in enumerate(owners):

@@ -5,6 +5,7 @@ interrupted — in new session files and in ones written before any of this (sch
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,7 @@ import pytest
 
 from brainstorm.ask import AskRequest
 from brainstorm.generate import generate
+from brainstorm.ideation import IDEAS_SCHEMA
 from brainstorm.llm.base import Message
 from brainstorm.llm.ollama import OllamaBackend
 from brainstorm.models import (
@@ -298,3 +300,25 @@ def test_an_old_session_file_still_reads(store: SessionStore, tmp_path: Path) ->
     assert again.prompts["cccc3333"].reply == "1. New."
     assert again.prompts["bbbb2222"].status == "interrupted"
     assert os.path.getsize(path) > len(before)
+
+
+async def test_a_structured_reply_is_kept_verbatim_and_split_when_whole(
+    writer: SessionWriter, backend: OllamaBackend, fake_ollama: FakeOllama
+) -> None:
+    text = (
+        "Here you go:\n```json\n"
+        '{"ideas": [{"title": "Moss walls", "description": "Living walls absorb sound."}]}\n'
+        "```\nEnjoy!"
+    )
+    fake_ollama.add_model("llama3.2", structured=text)
+    asked = dataclasses.replace(request(), schema=IDEAS_SCHEMA)
+    outcome = await generate(writer, backend, asked)
+    assert [(i.title, i.text) for i in outcome.ideas] == [
+        ("Moss walls", "Living walls absorb sound.")
+    ]
+    record = writer.session.prompts[outcome.prompt_id or ""]
+    assert record.reply == text and record.structured
+    reply = prompt_reply(writer.session, record)
+    assert [line.idea for line in reply.lines if "Moss walls" in line.text] == [1]
+    unassigned = [span.text for span in reply.unassigned]
+    assert unassigned[0].startswith("Here you go:") and unassigned[-1].endswith("Enjoy!")
