@@ -57,7 +57,9 @@ def build(root: Path, case: str, size: int, seed: int = 15) -> str:
     letters = "abcdefghijklmnopqrstuvwxyz"
     words = ["".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(3000)]
     name = f"{case}-{size}"
-    with SessionStore(root).create(f"bench {case} {size}", name=name, model=MODEL) as writer:
+    with SessionStore(root).create(
+        f"bench {case} {size}", name=name, default_model=MODEL
+    ) as writer:
         events: list[object] = []
         for i in range(1, size + 1):
             if case == "alike":

@@ -70,7 +70,7 @@ def long_reply(ideas: int, words: int = 60) -> str:
 
 def seed(store: SessionStore, sessions: int, ideas: int) -> None:
     for s in range(sessions):
-        with store.create(f"bench topic {s:02d}", technique="open", model=MODEL) as writer:
+        with store.create(f"bench topic {s:02d}", technique="open", default_model=MODEL) as writer:
             for i in range(1, ideas + 1):
                 writer.append(
                     IdeaDrafted(
@@ -318,7 +318,7 @@ async def main(args: argparse.Namespace) -> int:
         if args.startup_only:
             return 0
 
-        session_id = store.create("bench streaming", technique="open", model=MODEL)
+        session_id = store.create("bench streaming", technique="open", default_model=MODEL)
         session_id.close()
         sid = session_id.session_id
 

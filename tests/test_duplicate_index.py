@@ -139,7 +139,7 @@ def test_a_new_idea_is_compared_once_against_the_others() -> None:
 
 
 def writer_with_ideas(store: SessionStore, texts: list[str]) -> SessionWriter:
-    writer = store.create("Quieter offices", model="m")
+    writer = store.create("Quieter offices", default_model="m")
     writer.append_many(
         [
             IdeaDrafted(idea=n, text=text, model="m", backend="ollama")

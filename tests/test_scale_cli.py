@@ -18,7 +18,9 @@ IDEAS = 1500
 
 @pytest.fixture
 def alike(sessions: Path) -> str:
-    with SessionStore(sessions).create("Quieter offices", name="alike", model="m") as writer:
+    with SessionStore(sessions).create(
+        "Quieter offices", name="alike", default_model="m"
+    ) as writer:
         events: list[IdeaDrafted | IdeaRevised] = []
         for n in range(1, IDEAS + 1):
             text = f"Install quiet phone booths on floor {n} for calls"
