@@ -193,7 +193,7 @@ def test_cli_undo_walks_back_and_history_shows_it(run: Run, sessions: Path) -> N
         (3, "draft", 0),
     ]
     stats = json.loads(run("stats", session, "--json").stdout)["session"]
-    assert stats["by_status"] == {"draft": 3, "accepted": 0, "rejected": 0}
+    assert stats["by_status"] == {"draft": 3, "accepted": 0, "rejected": 0, "yours": 0}
 
     history = run("history", session, "1")
     assert history.returncode == 0, history.stderr
