@@ -141,7 +141,10 @@ def _attribute(text: str, ideas: list[Idea]) -> list[ReplyLine]:
     raw: list[tuple[str, int, int | None, bool]] = []  # text, start, idea, has words
     cursor = 0
     offset = 0
-    for line in text.split("\n"):
+    split = text.split("\n")
+    if len(split) > 1 and split[-1] == "":
+        split.pop()  # the line break ending the last line starts no line of its own
+    for line in split:
         words = _words(line)
         owner: int | None = None
         if words:
