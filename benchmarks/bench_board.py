@@ -62,7 +62,7 @@ def build(root: Path, ideas: int) -> str:
     """A session of ``ideas`` model ideas (10% revised) written through the store."""
     rng = random.Random(ideas)
     store = SessionStore(root)
-    with store.create(f"Bench {ideas}", technique="open", model=MODEL) as writer:
+    with store.create(f"Bench {ideas}", technique="open", default_model=MODEL) as writer:
         batch: list[IdeaDrafted | IdeaRevised | IdeaStatusChanged] = []
         for n in range(1, ideas + 1):
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 40))) + "."

@@ -30,7 +30,7 @@ IDEAS = 2000
 
 def big_session(store: SessionStore, count: int = IDEAS) -> str:
     """``count`` model drafts written in one append, as a batch would."""
-    with store.create("A big batch", technique="open", model=MODEL) as writer:
+    with store.create("A big batch", technique="open", default_model=MODEL) as writer:
         writer.append_many(
             [
                 IdeaDrafted(
