@@ -1,4 +1,4 @@
-"""A yes / no question for actions that cannot be undone."""
+"""A yes / no question for actions that cannot be undone (cancel, the safe answer, is focused)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ class ConfirmScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, detail: str, confirm: str) -> None:
+    def __init__(self, question: str, detail: str, confirm: str, *, cancel: str = "Cancel") -> None:
         super().__init__(classes="dialog-screen")
         self.question = question
         self.detail = detail
         self.confirm = confirm
+        self.cancel = cancel
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
@@ -30,7 +31,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(Content(self.detail))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm, variant="warning", compact=True, id="confirm")
-                yield Button("Cancel", compact=True, id="cancel")
+                yield Button(self.cancel, compact=True, id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -5,7 +5,9 @@ Invisible and direction-changing characters in the text are shown as escapes (`<
 and decides. An escape left in place saves as its original character, a deleted one removes
 it, and one the person types stays the text they typed (`EditableText.restore`); saving
 without touching anything saves exactly the stored text.
-"""
+
+`esc` with typed changes asks before throwing them away; the hint names Textual's TextArea
+keys a newcomer looks for (f7 selects all; ctrl+a is "start of line" there, as in a shell)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
 from brainstorm.textsafe import editable
+from brainstorm.tui.screens.confirm import ConfirmScreen
+
+HINT = (
+    "ctrl+s saves (a new revision; the original is kept) · esc cancels · f7 selects all"
+    " · ctrl+z undoes typing"
+)
 
 
 class EditIdeaScreen(ModalScreen[str | None]):
@@ -51,10 +59,7 @@ class EditIdeaScreen(ModalScreen[str | None]):
                     id="hidden-notice",
                 )
             yield TextArea(self.initial, soft_wrap=True, id="editor", placeholder=self.placeholder)
-            yield Label(
-                Content("ctrl+s saves (a new revision; the original is kept) · esc cancels"),
-                classes="dialog-hint",
-            )
+            yield Label(Content(HINT), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -67,8 +72,29 @@ class EditIdeaScreen(ModalScreen[str | None]):
     def action_save(self) -> None:
         self.dismiss(self.prepared.restore(self.query_one(TextArea).text))
 
+    def dirty(self) -> bool:
+        """Typed changes that cancelling would throw away."""
+        return self.query_one(TextArea).text != self.initial
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.dirty():
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard your changes?",
+                "What you typed here is not saved. Keep editing (esc) or discard it.",
+                "Discard",
+                cancel="Keep editing",
+            ),
+            self._discard_if_confirmed,
+        )
+
+    def _discard_if_confirmed(self, discard: bool | None) -> None:
+        if discard:
+            self.dismiss(None)
+        else:
+            self.query_one(TextArea).focus()
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
