@@ -112,10 +112,12 @@ def session_events(
     topic: str = TOPIC,
     texts: dict[int, tuple[str, str]] | None = None,
     revised: tuple[str, str] | None = None,
+    prompt: str = "for a library",
 ) -> list[Event]:
     """The events of the sample session, in file order, with fixed times. ``texts`` replaces
     the first titles and texts; ``revised`` the texts of the two revisions of idea #5 (and
-    idea #3's one)."""
+    idea #3's one); ``prompt`` what the person asked for ideas #1, #2, #5 and #6. Idea #3 is
+    a follow-up ("variations") of idea #1; #4 came from a prompt with the topic alone."""
     texts = texts or FIRST_TEXTS
     edit_1, edit_2 = revised or (
         "Mark quiet zones with carpet and clear signs.",
@@ -132,7 +134,7 @@ def session_events(
             model="llama3.2",
             human_first=True,
         ),
-        PromptSent(seq=2, at=at(1), prompt_id="p1", prompt="", **ollama),
+        PromptSent(seq=2, at=at(1), prompt_id="p1", prompt=prompt, **ollama),
         PromptSent(
             seq=3,
             at=at(2),
@@ -154,7 +156,15 @@ def session_events(
     events += [
         drafted(1),
         drafted(2, incomplete=True),
-        drafted(3),
+        PromptSent(
+            at=at(3),
+            prompt_id="p3",
+            prompt="variations #1: Variations",
+            parent_idea=1,
+            follow_up="variations",
+            **ollama,
+        ),
+        drafted(3, "p3", **ollama),
         drafted(4, "p2", model="smollm2-135m", backend="embedded", technique="reverse"),
         drafted(5),
         drafted(6),
@@ -181,7 +191,9 @@ def sample_session(**kwargs: Any) -> Session:
 def hostile_session(text: str, title: str | None = None, topic: str = TOPIC) -> Session:
     """Every idea's title and text (and the revisions) replaced by hostile ones."""
     texts = {i: (f"{title or text} {i}", f"{text}\n{i}") for i in FIRST_TEXTS}
-    return sample_session(topic=topic, texts=texts, revised=(f"{text} edited", f"edited {text}"))
+    return sample_session(
+        topic=topic, texts=texts, revised=(f"{text} edited", f"edited {text}"), prompt=text
+    )
 
 
 OPTIONS: dict[str, ExportOptions] = {
@@ -292,6 +304,13 @@ def check_structure(document: str, session: Session, options: ExportOptions) -> 
         assert heading == (f"{idea.id}. {title}" if title else f"Idea {idea.id}")
         outside = paragraphs(section[2:])
         badge, *text, figures = outside[: len(outside) - 2 if _history_shown(data) else None]
+        if data["prompt"] is not None:  # where the idea came from, right under the badge
+            provenance, *text = text
+            assert child_types(provenance) <= {"text"}, provenance.content
+            said = inline_text(provenance)
+            assert said.startswith(("From the prompt “", "From a prompt", "A follow-up: ")), said
+            if data["prompt"]["text"].strip() and data["prompt"]["follow_up"] is None:
+                assert said == f"From the prompt “{one_line(data['prompt']['text'])}”."
         if _history_shown(data):
             assert [inline_text(p) for p in outside[-2:]] == [
                 "The model's original:",
@@ -940,3 +959,40 @@ async def test_tui_export_key_writes_a_new_file_and_shows_the_path(
     assert written.read_text().startswith("---\nbrainstorm_export: 1\n")
     front, _ = split_front_matter(written.read_text())
     assert front["included"] == {"drafts": True, "rejected": False, "history": False}
+
+
+# --- provenance ---------------------------------------------------------------------------------
+
+
+def test_each_idea_says_which_prompt_produced_it_and_follow_ups_name_their_idea() -> None:
+    session = sample_session()
+    document = export_markdown(session, OPTIONS["rejected_history"])
+    sections = document.split("\n## ")[1:]
+    by_id = {int(s.split(".", 1)[0].removeprefix("Idea ")): s for s in sections}
+    assert "From the prompt “for a library”." in by_id[1]
+    assert "A follow-up: variations of #1 (Phone booths)." in by_id[3]
+    assert "From a prompt with the session topic alone." in by_id[4]
+    assert "From" not in by_id[7] and "follow-up" not in by_id[7]  # a person's own idea
+
+    data = {i["id"]: i for i in export_data(session, OPTIONS["default"])["ideas"]}
+    assert data[1]["prompt"]["text"] == "for a library" and data[1]["prompt"]["id"] == "p1"
+    assert data[3]["prompt"]["follow_up"] == "variations"
+    assert (data[3]["prompt"]["follows_idea"], data[3]["prompt"]["follows_idea_exported"]) == (
+        1,
+        True,
+    )
+    assert data[7]["prompt"] is None
+
+
+def test_a_follow_up_of_an_idea_left_out_says_so() -> None:
+    events = session_events()
+    # Reject idea #1: the default export leaves it out, but its follow-up #3 stays a draft.
+    events.append(
+        IdeaStatusChanged(seq=len(events) + 1, at=at(200), idea=1, status=Status.REJECTED)
+    )
+    session = replay(events)
+    document = export_markdown(session, OPTIONS["default"])
+    assert "A follow-up: variations of #1 (not in this export)." in document
+    data = {i["id"]: i for i in export_data(session, OPTIONS["default"])["ideas"]}
+    assert data[3]["prompt"]["follows_idea_exported"] is False
+    check_structure(document, session, OPTIONS["default"])

@@ -38,6 +38,7 @@ def _idea_data(item: ExportedIdea, history: bool) -> dict[str, Any]:
         "created_at": iso(idea.created_at),
         "revisions": idea.revision_count,
         "metrics": item.metrics.model_dump(mode="json"),
+        "prompt": _prompt_data(item),
     }
     if history:
         data["history"] = {
@@ -54,6 +55,23 @@ def _idea_data(item: ExportedIdea, history: bool) -> dict[str, Any]:
             ),
         }
     return data
+
+
+def _prompt_data(item: ExportedIdea) -> dict[str, Any] | None:
+    """The prompt that produced a model idea; for a follow-up, the idea it follows up."""
+    record = item.prompt
+    if record is None:
+        return None
+    follows = item.follows
+    return {
+        "id": record.id,
+        "text": record.prompt,
+        "technique": record.technique,
+        "sent_at": iso(record.at),
+        "follow_up": record.follow_up,
+        "follows_idea": follows.id if follows is not None else None,
+        "follows_idea_exported": follows.exported if follows is not None else None,
+    }
 
 
 def json_data(selection: Selection) -> dict[str, Any]:

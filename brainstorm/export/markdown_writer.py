@@ -85,11 +85,34 @@ def _byline(idea: Idea) -> str:
     return " · ".join(parts)
 
 
+def _provenance(item: ExportedIdea) -> str | None:
+    """Where a model idea came from: "From the prompt “…”", or for a follow-up "A follow-up:
+    variations of #3 (its title)" — the number matches that idea's heading."""
+    record = item.prompt
+    if record is None:
+        return None
+    if record.follow_up is not None and item.follows is not None:
+        followed = item.follows
+        if not followed.exported:
+            about = "not in this export"
+        elif followed.title and followed.title.strip():
+            about = one_line(followed.title)
+        else:
+            about = "above" if followed.id < item.idea.id else "below"
+        return f"A follow-up: {one_line(record.follow_up)} of #{followed.id} ({about})."
+    if not record.prompt.strip():
+        return "From a prompt with the session topic alone."
+    return f"From the prompt “{one_line(record.prompt)}”."
+
+
 def _idea_section(item: ExportedIdea, history: bool) -> list[str]:
     idea = item.idea
     title = one_line(idea.title) if idea.title and idea.title.strip() else ""
     heading = f"## {idea.id}. {title}" if title else f"## Idea {idea.id}"
     lines = [heading, "", f"**{item.badge}** · {_byline(idea)}", ""]
+    provenance = _provenance(item)
+    if provenance is not None:
+        lines += [provenance, ""]
     lines += text_block(idea.text)
     lines += ["", f"*{_idea_figures(item)}*"]
     if history and item.shows_history and idea.original is not None:

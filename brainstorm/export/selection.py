@@ -11,6 +11,8 @@ and return text, so every format shows the same ideas with the same labels.
   person's decision, made in the app); the counts say how many there are.
 - ``history=True`` adds, after each idea a person edited, the model's original and a word diff
   from it to the final text.
+- Every model idea says where it came from: the prompt that produced it, and for a follow-up
+  the idea it follows up ("variations of #3"), whether or not that idea is exported too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from brainstorm.metrics import IdeaMetrics, SessionMetrics, aggregate, session_idea_metrics
-from brainstorm.models import Author, Idea, Session, Status
+from brainstorm.models import Author, Idea, PromptRecord, Session, Status
 from brainstorm.presentation import STATUS_WORDS
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "ExportFormat",
     "ExportOptions",
     "ExportedIdea",
+    "FollowedIdea",
     "Selection",
     "badge_kind",
     "badge_label",
@@ -103,12 +106,25 @@ def badge_label(idea: Idea) -> str:
 # --- selection --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FollowedIdea:
+    """The idea a follow-up prompt was about, as the export can name it."""
+
+    id: int
+    title: str | None
+    exported: bool  # False: filtered out by the options, or no longer in the session
+
+
 @dataclass
 class ExportedIdea:
     idea: Idea
     kind: BadgeKind
     badge: str
     metrics: IdeaMetrics
+    #: The prompt that produced a model idea (None: a person's idea, or no record of it).
+    prompt: PromptRecord | None = None
+    #: For an idea a follow-up produced: the idea it follows up.
+    follows: FollowedIdea | None = None
 
     @property
     def shows_history(self) -> bool:
@@ -171,6 +187,7 @@ def select(session: Session, options: ExportOptions) -> Selection:
             left_out["rejected"] += 1
             continue
         chosen.append(ExportedIdea(idea, badge_kind(idea), badge_label(idea), per_idea[idea_id]))
+    _add_provenance(session, chosen)
     techniques, models, backends = _names(session)
     return Selection(
         session=session,
@@ -184,6 +201,21 @@ def select(session: Session, options: ExportOptions) -> Selection:
         models=models,
         backends=backends,
     )
+
+
+def _add_provenance(session: Session, chosen: list[ExportedIdea]) -> None:
+    exported = {item.idea.id for item in chosen}
+    for item in chosen:
+        record = session.prompts.get(item.idea.prompt_id or "")
+        item.prompt = record
+        if record is None or record.parent_idea is None:
+            continue
+        parent = session.ideas.get(record.parent_idea)
+        item.follows = FollowedIdea(
+            record.parent_idea,
+            parent.title if parent is not None else None,
+            record.parent_idea in exported,
+        )
 
 
 def iso(moment: datetime) -> str:
