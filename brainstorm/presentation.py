@@ -84,3 +84,12 @@ def duplicate_flag(nearest: Sequence[int], count: int) -> str:
     flag = "≈ " + " ".join(f"#{i}" for i in nearest)
     more = count - len(nearest)
     return f"{flag} +{more:,}" if more > 0 else flag
+
+
+def kept_refs(ideas: Sequence[Idea]) -> str:
+    """The ideas a stopped or failed reply kept, naming only those marked incomplete:
+    "#7, #8 and #9 (#9 marked INCOMPLETE)" — never "#7, #8, #9, marked INCOMPLETE"."""
+    numbers = [f"#{idea.id}" for idea in ideas]
+    listed = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+    incomplete = [f"#{idea.id}" for idea in ideas if idea.incomplete]
+    return f"{listed} ({', '.join(incomplete)} marked INCOMPLETE)" if incomplete else listed

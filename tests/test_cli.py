@@ -194,8 +194,11 @@ def test_reply_cut_mid_way_keeps_partial_drafts(
         fake_ollama.error_mid_stream(after=20, message="out of memory")
     result = run("ask", session)
     assert result.returncode == 1
-    assert "saved as incomplete drafts" in result.stderr
     ideas = show_json(run, session)["ideas"]
+    # Names what was kept, and as INCOMPLETE only the idea that was cut off (issue 14).
+    refs = [f"#{i['id']}" for i in ideas]
+    assert "What arrived was saved: " in result.stderr
+    assert f"({refs[-1]} marked INCOMPLETE)" in result.stderr
     assert ideas and ideas[-1]["incomplete"] is True
     assert all(i["status"] == "draft" for i in ideas)
     assert "".join(i["text"] for i in ideas).startswith("A shared calendar")

@@ -38,6 +38,7 @@ from brainstorm.textsafe import visible
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from brainstorm.cli.ask_stream import LiveIdeas
     from brainstorm.cli.signals import StopOnSignals
     from brainstorm.config import Settings
     from brainstorm.generate import GenerationOutcome
@@ -84,8 +85,8 @@ def ask(
                 technique, writer.session.technique, state.settings.technique
             )
             asked = _Asked(prompt, technique_obj, ensemble, options, structured)
-            outcomes, signals = run_async(_ask(writer, asked, state.settings, quiet=as_json))
-        _report(outcomes, writer, as_json, interrupted_by=signals.received)
+            outcomes, signals, live = run_async(_ask(writer, asked, state.settings, quiet=as_json))
+        _report(outcomes, writer, as_json, interrupted_by=signals.received, live=live)
     if signals.exit_code is not None:
         raise typer.Exit(signals.exit_code)
 
@@ -107,10 +108,11 @@ async def _ask(
     settings: Settings,
     *,
     quiet: bool,
-) -> tuple[list[GenerationOutcome], StopOnSignals]:
+) -> tuple[list[GenerationOutcome], StopOnSignals, LiveIdeas | None]:
     from rich.text import Text
 
     from brainstorm.ask import build_request
+    from brainstorm.cli.ask_stream import LiveIdeas
     from brainstorm.cli.signals import StopOnSignals
     from brainstorm.ensemble import run_ensemble
     from brainstorm.generate import Stop
@@ -140,19 +142,31 @@ async def _ask(
             else:
                 labels = ", ".join(source.label(request.options) for source in resolved)
                 what = f"{len(resolved)} sources at once ({labels}) on {backend.name}"
-            stderr.print(Text(visible(f"asking {what} at {backend.location}…"), style="dim"))
+            # A server's address says where the prompt goes; the embedded model's file path
+            # says nothing a person needs, and its note is already on the line above.
+            at = f" at {backend.location}" if backend.name != "embedded" else ""
+            stderr.print(Text(visible(f"asking {what}{at}…"), style="dim"))
         if note := options_note(backend, request.options):
             warn(note)
         stop = Stop()
+        live: LiveIdeas | None = None
         with StopOnSignals(stop) as signals:
-            if stderr.is_terminal and not quiet:
+            # On a terminal each idea shows as it completes; a structured (JSON) reply cannot
+            # be split before it ends, and a human-first round's ideas stay hidden.
+            if stdout.is_terminal and not quiet and not request.structured and not request.hidden:
+                names = {s: f"{backend.name}:{s.label(request.options)}" for s in resolved}
+                with LiveIdeas(stdout, names) as live:
+                    outcomes = await run_ensemble(
+                        writer, backend, request, stop=stop, on_delta=live.on_delta
+                    )
+            elif stderr.is_terminal and not quiet:
                 with stderr.status("generating… (ctrl+c stops and keeps what arrived)"):
                     outcomes = await run_ensemble(writer, backend, request, stop=stop)
             else:
                 outcomes = await run_ensemble(writer, backend, request, stop=stop)
         for note in take_notes(backend):  # e.g. no structured output: replies were split
             warn(note)
-        return outcomes, signals
+        return outcomes, signals, live
 
 
 def _report(
@@ -161,10 +175,13 @@ def _report(
     as_json: bool,
     *,
     interrupted_by: str | None = None,
+    live: LiveIdeas | None = None,
 ) -> None:
     from rich.text import Text
 
+    from brainstorm.cli.ask_stream import render_draft
     from brainstorm.cli.hints import cli_hint
+    from brainstorm.presentation import kept_refs, source_label
 
     single = len(outcomes) == 1
     every = [idea for outcome in outcomes for idea in outcome.ideas]
@@ -205,14 +222,19 @@ def _report(
         for outcome in outcomes:
             if not single:
                 stdout.print(_source_heading(outcome))
+            if live is not None:  # most were printed as they arrived, without their numbers
+                for idea in live.rest(outcome):
+                    stdout.print(render_draft(idea.title, idea.text, source_label(idea)))
+                continue
             for idea in outcome.ideas:
                 if not idea.hidden:
                     stdout.print(render_idea(idea))
         if shown:
+            saved_as = f" as {kept_refs(shown)}" if live is not None else ""
             stdout.print(
                 Text(
-                    f"{len(shown)} draft idea(s) saved to {writer.session_id}. Review"
-                    f" them with `brainstorm show {writer.session_id}` or in the app.",
+                    f"{len(shown)} draft idea(s) saved to {writer.session_id}{saved_as}."
+                    f" Review them with `brainstorm show {writer.session_id}` or in the app.",
                     style="dim",
                 )
             )
@@ -231,10 +253,8 @@ def _report(
     if single and failed:
         problem = failed[0].error
         assert problem is not None
-        saved = len(failed[0].ideas)
-        kept = f" The {saved} partial idea(s) that arrived were saved as incomplete drafts." * (
-            saved > 0
-        )
+        saved = failed[0].ideas
+        kept = f" What arrived was saved: {kept_refs(saved)}, as drafts." if saved else ""
         error(problem.message + kept, cli_hint(problem), exit_code_for(problem))
     if failed:
         errors = [outcome.error for outcome in failed if outcome.error is not None]
@@ -257,11 +277,9 @@ def _kept(outcomes: list[GenerationOutcome]) -> str:
     ideas = [idea for outcome in outcomes for idea in outcome.ideas]
     if not ideas:
         return "Nothing had arrived yet; the prompt is recorded as cancelled."
-    numbers = [f"#{idea.id}" for idea in ideas]
-    listed = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
-    incomplete = [f"#{idea.id}" for idea in ideas if idea.incomplete]
-    marked = f" ({', '.join(incomplete)} marked INCOMPLETE)" if incomplete else ""
-    return f"Kept {listed}{marked} as drafts."
+    from brainstorm.presentation import kept_refs
+
+    return f"Kept {kept_refs(ideas)} as drafts."
 
 
 def _source_heading(outcome: GenerationOutcome) -> Text:
