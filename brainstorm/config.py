@@ -23,6 +23,7 @@ ENV_VARS: dict[str, str] = {
     "duplicates": "BRAINSTORM_DUPLICATES",
     "duplicate_threshold": "BRAINSTORM_DUPLICATE_THRESHOLD",
     "embedding_model": "BRAINSTORM_EMBEDDING_MODEL",
+    "export_dir": "BRAINSTORM_EXPORT_DIR",
 }
 
 
@@ -53,11 +54,22 @@ class Settings(BaseModel):
     # (text 0.80, embeddings 0.85 — see duplicates.DEFAULT_THRESHOLDS).
     duplicate_threshold: float | None = Field(default=None, gt=0.0, le=1.0)
     embedding_model: str = "nomic-embed-text"
+    # Where the app's export key (shift+e) writes; None: `exports/` next to the sessions
+    # directory (see `export_directory`).
+    export_dir: Path | None = None
 
-    @field_validator("sessions_dir")
+    @field_validator("sessions_dir", "export_dir")
     @classmethod
-    def _expand_home(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    def export_directory(self) -> Path:
+        """Where exports from the app go: `export_dir`, else an `exports/` folder beside the
+        sessions directory. Beside the sessions rather than the current directory: the app
+        may have been started anywhere (a source checkout, a home directory), while the
+        sessions directory is a place the person chose for this work."""
+        chosen = self.export_dir or self.sessions_dir.parent / "exports"
+        return chosen.absolute()
 
 
 def config_path() -> Path:

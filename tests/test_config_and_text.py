@@ -35,6 +35,18 @@ def test_flags_beat_environment_beat_file(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert load_settings(model="from-flag", host=None).model == "from-flag"
 
 
+def test_export_dir_defaults_beside_the_sessions_and_can_be_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("BRAINSTORM_EXPORT_DIR", raising=False)
+    (tmp_path / "config.toml").write_text(f'sessions_dir = "{tmp_path}/work/sessions"\n')
+    assert load_settings().export_directory() == tmp_path / "work" / "exports"
+    (tmp_path / "config.toml").write_text('export_dir = "~/brainstorm-exports"\n')
+    assert load_settings().export_directory() == Path.home() / "brainstorm-exports"
+    monkeypatch.setenv("BRAINSTORM_EXPORT_DIR", str(tmp_path / "from-env"))
+    assert load_settings().export_directory() == tmp_path / "from-env"
+
+
 def test_home_is_expanded_in_sessions_dir(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('sessions_dir = "~/brainstorms"\n')
     assert load_settings().sessions_dir == Path.home() / "brainstorms"

@@ -938,9 +938,15 @@ async def test_tui_export_key_writes_a_new_file_and_shows_the_path(
     out = tmp_path / "out"
     out.mkdir()
     (out / f"{SESSION_ID}.md").write_text("an older export\n")
-    monkeypatch.chdir(out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # where the app was started: nothing may land there
     settings = Settings(
-        sessions_dir=store.root, host="http://127.0.0.1:9", backend="ollama", model="llama3.2"
+        sessions_dir=store.root,
+        host="http://127.0.0.1:9",
+        backend="ollama",
+        model="llama3.2",
+        export_dir=out,  # issue 14: the export key writes to the folder a person chose
     )
     app = BrainstormApp(settings)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -959,6 +965,37 @@ async def test_tui_export_key_writes_a_new_file_and_shows_the_path(
     assert written.read_text().startswith("---\nbrainstorm_export: 1\n")
     front, _ = split_front_matter(written.read_text())
     assert front["included"] == {"drafts": True, "rejected": False, "history": False}
+    assert list(elsewhere.iterdir()) == []
+
+
+async def test_tui_export_defaults_to_an_exports_folder_beside_the_sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brainstorm.config import Settings
+    from brainstorm.tui.app import BrainstormApp
+    from brainstorm.tui.screens.session import SessionScreen
+
+    store = SessionStore(tmp_path / "work" / "sessions")
+    store.root.mkdir(parents=True)
+    store.path_for(SESSION_ID).write_text(
+        "".join(event_to_json(e) + "\n" for e in session_events()), encoding="utf-8"
+    )
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    monkeypatch.chdir(checkout)
+    settings = Settings(sessions_dir=store.root, host="http://127.0.0.1:9", backend="ollama")
+    app = BrainstormApp(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.open_session(SESSION_ID)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        shown: list[str] = []
+        monkeypatch.setattr(screen, "notify", lambda message, **_: shown.append(message))
+        screen.export_to_file(ExportOptions())
+    written = tmp_path / "work" / "exports" / f"{SESSION_ID}.md"
+    assert shown == [f"Exported to {written}"] and written.is_file()
+    assert list(checkout.iterdir()) == []
 
 
 # --- provenance ---------------------------------------------------------------------------------

@@ -325,10 +325,13 @@ class SessionScreen(Screen[None]):
         self.export_to_file(ExportOptions())
 
     def export_to_file(self, options: ExportOptions) -> None:
-        """Export to a new markdown file in the current directory (`brainstorm.export`, the
-        same as `brainstorm export`); never replaces a file. Works read-only too."""
+        """Export to a new markdown file in the export folder (`Settings.export_directory`;
+        `brainstorm.export`, the same as `brainstorm export`); never replaces a file. Works
+        read-only too."""
+        directory = self.services.settings.export_directory()
         try:
-            path = save_export(self.session, options)
+            directory.mkdir(parents=True, exist_ok=True)
+            path = save_export(self.session, options, directory)
         except (ExportError, OSError) as problem:
             self.notify(visible(f"Export failed: {problem}"), severity="error", markup=False)
             return

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 def session_commands(screen: SessionScreen) -> list[SystemCommand]:
     """The commands for the screen as it is now (the generating, read-only, human-first and
     focused-card states add or drop some)."""
+    folder = f"{screen.services.settings.export_directory()}/<session>.md (config export_dir)"
     commands = [
         SystemCommand("Send prompt", "Jump to the prompt box", screen.action_focus_prompt),
         SystemCommand("Add your own idea", "Write an idea yourself", screen.action_add_idea),
@@ -28,12 +29,12 @@ def session_commands(screen: SessionScreen) -> list[SystemCommand]:
         ),
         SystemCommand(
             "Export to markdown",
-            "All but rejected ideas, drafts marked DRAFT, into ./<session>.md",
+            f"All but rejected ideas, drafts marked DRAFT, into {folder}",
             screen.action_export,
         ),
         SystemCommand(
             "Export accepted ideas only",
-            "Markdown without any draft, into ./<session>.md",
+            f"Markdown without any draft, into {folder}",
             partial(screen.export_to_file, ExportOptions(include_drafts=False)),
         ),
         SystemCommand(
