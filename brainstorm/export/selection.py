@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from brainstorm.metrics import IdeaMetrics, SessionMetrics, aggregate, session_idea_metrics
-from brainstorm.models import Author, Idea, PromptRecord, Session, Status
+from brainstorm.models import Author, Idea, Session, Status
 from brainstorm.presentation import STATUS_WORDS
+from brainstorm.prompt_records import PromptRecord
 
 __all__ = [
     "EXPORT_VERSION",
