@@ -19,7 +19,14 @@ from brainstorm.export.formats import FORMATS, export_session
 from brainstorm.export.front_matter import yaml_string
 from brainstorm.export.selection import ExportOptions
 from brainstorm.ideation import IdeaStreamSplitter, parse_structured, split_ideas
-from brainstorm.models import IdeaAdded, IdeaDrafted, IdeaRevised, Note, PromptSent
+from brainstorm.models import (
+    GenerationCompleted,
+    IdeaAdded,
+    IdeaDrafted,
+    IdeaRevised,
+    Note,
+    PromptSent,
+)
 from brainstorm.store import SessionStore, read_events
 from brainstorm.textsafe import is_hidden, visible
 
@@ -144,7 +151,7 @@ def test_the_store_keeps_the_text_and_exports_show_it(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = SessionStore(Path(tmp))
-        with store.create(topic, technique="open", model=model) as writer:
+        with store.create(topic, technique="open", default_model=model) as writer:
             appended = [
                 writer.append(
                     PromptSent(prompt_id="p1", prompt=drafted[:200], model=model, backend="b")
@@ -154,6 +161,7 @@ def test_the_store_keeps_the_text_and_exports_show_it(
                         idea=1, prompt_id="p1", text=drafted, title=title, model=model, backend="b"
                     )
                 ),
+                writer.append(GenerationCompleted(prompt_id="p1", ideas=[1])),
                 writer.append(IdeaRevised(idea=1, text=revised, title=title[::-1])),
                 writer.append(IdeaAdded(idea=2, text=added, title=title)),
                 writer.append(Note(text=drafted[:100])),

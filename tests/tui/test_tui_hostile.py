@@ -29,7 +29,7 @@ HIDDEN = {RLO, ZWSP, LRI, PDI, "\u200e", "\u200f", "\u2028", "\ufeff", "\x1b"}
 
 
 def hostile_session(store: SessionStore) -> str:
-    with store.create(f"Invoices {RLO}gnirts", technique="open", model=MODEL) as writer:
+    with store.create(f"Invoices {RLO}gnirts", technique="open", default_model=MODEL) as writer:
         writer.append(
             IdeaDrafted(
                 idea=1,
