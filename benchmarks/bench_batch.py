@@ -13,6 +13,11 @@ prompts/s, 200 prompts in 5.0 s. Measured in the same run:
              script it without batches. Only a sample of runs (default 10) is timed; the mean
              is extrapolated to the full count and labelled as such.
 
+The core run also counts what the event loop spent per prompt: the fsyncs it waited for (the
+store fsyncs a reply's outcome on the loop; the text and ideas appended while it streams are
+fsynced by a timer thread, group commit) and its thread's CPU time, figures that hold still on
+a busy machine where wall time does not.
+
 Every run is checked: one completed prompt per batch entry in the session, drafts only.
 Sessions are fsynced as always, so the figures depend on the file system under --dir (the
 default temporary directory is usually on disk). Exits 1 when the command's batch-phase
@@ -28,11 +33,16 @@ import argparse
 import asyncio
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,23 +119,62 @@ def check_session(sessions: Path, session_id: str, expected: int) -> None:
         raise SystemExit(f"{session_id}: a batch idea is not a draft")
 
 
-async def run_core(fake: FakeOllama, sessions: Path, count: int, concurrency: int) -> float:
+@dataclass
+class LoopCost:
+    """What the event loop spent per prompt in the core run: fsyncs it waited for (the slow
+    part on a disk, and it stalls every stream) and its thread's CPU time."""
+
+    fsyncs_on_loop: int = 0
+    fsyncs_elsewhere: int = 0  # the store's group-commit timer thread
+    loop_cpu: float = 0.0
+
+
+@contextmanager
+def counting_fsyncs(cost: LoopCost) -> Iterator[None]:
+    real = os.fsync
+    loop_thread = threading.current_thread()
+
+    def fsync(fd: int) -> None:
+        if threading.current_thread() is loop_thread:
+            cost.fsyncs_on_loop += 1
+        else:
+            cost.fsyncs_elsewhere += 1
+        real(fd)
+
+    os.fsync = fsync
+    try:
+        yield
+    finally:
+        os.fsync = real
+
+
+def thread_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_THREAD)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run_core(
+    fake: FakeOllama, sessions: Path, count: int, concurrency: int
+) -> tuple[float, LoopCost]:
     text = batch_text(count).encode()
     batch = parse_batch(text, source="core.txt", name="core.txt")
     backend = OllamaBackend(fake.url)
     options = BatchOptions(model=MODEL, default_technique="open")
+    cost = LoopCost()
     try:
         with plan_batch(SessionStore(sessions), batch, options) as plan:
             plan.create_sessions(backend)
-            started = time.perf_counter()
-            report = await run_batch(plan, backend, concurrency=concurrency)
+            started, cpu = time.perf_counter(), thread_cpu()
+            with counting_fsyncs(cost):
+                report = await run_batch(plan, backend, concurrency=concurrency)
             elapsed = time.perf_counter() - started
+            cost.loop_cpu = thread_cpu() - cpu
     finally:
         await backend.aclose()
     if report.count("completed") != count:
         raise SystemExit(f"core run: only {report.count('completed')} of {count} completed")
     check_session(sessions, "batch-core-txt", count)
-    return elapsed
+    return elapsed, cost
 
 
 def run_command(
@@ -201,7 +250,7 @@ def main() -> int:
             OLLAMA_HOST=fake.url,
         )
 
-        core = asyncio.run(run_core(fake, work / "core-sessions", count, concurrency))
+        core, cost = asyncio.run(run_core(fake, work / "core-sessions", count, concurrency))
         core_peak = fake.max_in_flight
         fake.clear_records()
         command, phase = run_command(env, work, count, concurrency)
@@ -226,6 +275,11 @@ def main() -> int:
     )
     print(f"  ideal                              {ideal:7.2f} s  {ideal_rate:6.1f} prompts/s")
     print(row("core (plan_batch + run_batch)", core, f"  (peak in flight {core_peak})"))
+    print(
+        f"  core, per prompt: {cost.fsyncs_on_loop / count:.2f} fsyncs on the event loop"
+        f" ({cost.fsyncs_elsewhere} in all off it), event-loop thread CPU"
+        f" {cost.loop_cpu * 1000 / count:.2f} ms"
+    )
     print(row("brainstorm batch: batch phase", phase, f"  (peak in flight {command_peak})"))
     print(row("brainstorm batch: whole command", command, "  (with start-up)"))
     print(
