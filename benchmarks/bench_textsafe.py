@@ -8,10 +8,11 @@ next to nothing on ordinary text. Measured on 10,000 idea texts of about 200 cha
 3. hostile   every text carries a RIGHT-TO-LEFT OVERRIDE and a zero-width space.
 4. baseline  the previous implementation (C0/C1 controls only, one `re.sub`) on the plain texts.
 
-Prints the total and per-text cost of each (best of 5 runs). Exits 1 when plain text costs
-more than 2x the baseline (a ratio, so a busy machine does not fail it).
+Prints the total and per-text cost of each: CPU seconds of this process (on a shared machine
+wall time measures the neighbours), best of --runs runs, the four interleaved. Exits 1 when
+plain text costs more than 2x the baseline.
 
-    .venv/bin/python benchmarks/bench_textsafe.py [--ideas 10000]
+    .venv/bin/python benchmarks/bench_textsafe.py [--ideas 10000] [--runs 9]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,27 +48,33 @@ ORDINARY = (
 HOSTILE = "{n}. A shared tool \u202elibrary\u200b in the stairwell, run by volunteers on Saturdays."
 
 
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def each(escape: Callable[[str], str], texts: list[str]) -> list[str]:
+    return [escape(text) for text in texts]
+
+
+def cpu_seconds(work: Callable[[], object]) -> float:
+    start = time.process_time()
+    work()
+    return time.process_time() - start
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ideas", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     sets = {
         name: [template.format(n=n) for n in range(args.ideas)]
         for name, template in (("plain", PLAIN), ("ordinary", ORDINARY), ("hostile", HOSTILE))
     }
-    figures: dict[str, float] = {}
-    for name, texts in sets.items():
-        figures[name] = best_of(5, lambda texts=texts: [visible(t) for t in texts])
-    figures["baseline"] = best_of(5, lambda: [old_visible(t) for t in sets["plain"]])
+    work: dict[str, Callable[[], object]] = {
+        name: partial(each, visible, texts) for name, texts in sets.items()
+    }
+    work["baseline"] = partial(each, old_visible, sets["plain"])
+    figures = dict.fromkeys(work, float("inf"))
+    for _ in range(args.runs):  # interleaved, so a busy moment hits every figure alike
+        for name, run in work.items():
+            figures[name] = min(figures[name], cpu_seconds(run))
     for name, seconds in figures.items():
         per = seconds / args.ideas * 1e6
         print(f"{name:9} {args.ideas} texts: {seconds * 1000:7.2f} ms  ({per:.2f} µs per text)")
