@@ -201,13 +201,14 @@ class SessionStore:
         return sorted(p.name.removesuffix(SUFFIX) for p in self.root.glob(f"*{SUFFIX}"))
 
     def resolve(self, ref: str) -> str:
-        """A session id from an exact id or a unique prefix of one."""
+        """A session id from an exact id, a unique start of one or a unique end of one (its
+        random last characters: the app's session list shows long ids cut in the middle)."""
         ref = ref.strip()
         validate_session_name(ref)
         ids = self.ids()
         if ref in ids:
             return ref
-        matches = [i for i in ids if i.startswith(ref)]
+        matches = [i for i in ids if i.startswith(ref)] or [i for i in ids if i.endswith(ref)]
         if len(matches) == 1:
             return matches[0]
         if not matches:

@@ -264,7 +264,10 @@ def test_cli_ask_stores_drafts_with_the_embedded_model(tmp_path: Path) -> None:
     )
     assert asked.returncode == 0, asked.stderr
     assert asked.stderr.count(EMBEDDED_QUALITY_NOTICE[:40]) == 1, "said once, on stderr"
-    assert "ollama serve" in asked.stderr
+    # One line about the tiny model, not a paragraph on every ask (issue 14).
+    notes = [line for line in asked.stderr.splitlines() if "tiny" in line]
+    assert notes == [f"note: {EMBEDDED_QUALITY_NOTICE}"]
+    assert ".gguf" not in asked.stderr  # the asking line names the model, not its file
     assert f"embedded:{EMBEDDED_MODEL}" in asked.stderr
     assert "DRAFT" in asked.stdout
 

@@ -271,6 +271,18 @@ def test_ids_are_slugs_and_prefixes_resolve(store: SessionStore) -> None:
         store.resolve("cafe")
 
 
+def test_the_end_of_an_id_resolves_too(store: SessionStore) -> None:
+    """The app's session list cuts long ids in the middle and keeps their random end."""
+    with store.create("the same long topic, asked twice") as first:
+        pass
+    with store.create("the same long topic, asked twice") as second:
+        pass
+    assert store.resolve(first.session_id[-4:]) == first.session_id
+    assert store.resolve(second.session_id[-4:]) == second.session_id
+    with pytest.raises(SessionNotFound, match="matches several"):
+        store.resolve("the-same")
+
+
 def test_duplicate_name_and_empty_topic_are_refused(store: SessionStore) -> None:
     with store.create("topic", name="mine"):
         pass

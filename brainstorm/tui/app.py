@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from brainstorm.config import Settings
 from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError, load_techniques
@@ -39,6 +39,7 @@ from brainstorm.tui.screens.session import SessionScreen
 from brainstorm.tui.screens.sessions import SessionListScreen
 from brainstorm.tui.services import Services, locked_notice
 
+NOTICE_SECONDS = 6  # the offline-model note: long enough to read one line
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
@@ -145,9 +146,8 @@ class BrainstormApp(App[None]):
                 self._backend_reason = (
                     selection.reason if selection.backend.name != "ollama" else None
                 )
-                if selection.notice and not self._notice_shown:
-                    self._notice_shown = True
-                    self.notify(selection.notice, title="Offline model", timeout=20, markup=False)
+                if selection.notice:
+                    self.say_offline_notice(selection.notice)
             backend = self.backend
             models = await backend.list_models()
         except BackendError as error:
@@ -162,6 +162,16 @@ class BrainstormApp(App[None]):
             reason=self._backend_reason,
             fixed_model=fixed or None,
         )
+
+    def say_offline_notice(self, notice: str) -> None:
+        """The offline model's note: once per run, briefly, and never over a dialog (the
+        banner at the top of the lists and sessions keeps saying it)."""
+        if self._notice_shown:
+            return
+        self._notice_shown = True
+        if isinstance(self.screen, ModalScreen):
+            return  # a toast sits where a form's buttons are
+        self.notify(notice, title="Offline model", timeout=NOTICE_SECONDS, markup=False)
 
     def _fell_back(self) -> bool:
         return (

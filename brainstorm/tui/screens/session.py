@@ -16,7 +16,7 @@ import asyncio
 import time
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -33,6 +33,7 @@ from brainstorm.sources import Ensemble
 from brainstorm.store import SessionWriter, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.generation import Generation
+from brainstorm.tui.read_only import ReadOnlyNotice
 from brainstorm.tui.reply_report import finished_report
 from brainstorm.tui.reviewer import Reviewer
 from brainstorm.tui.round_timer import RoundTimer
@@ -84,6 +85,7 @@ class SessionScreen(Screen[None]):
         self._review_target: int | None = None  # the first card of the newest reply
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
+        self._read_only_notice = ReadOnlyNotice()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -145,6 +147,10 @@ class SessionScreen(Screen[None]):
             self._focus_card(drafts[0] if drafts else ideas[-1].id)
         elif not self.read_only:
             self.query_one("#prompt", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if self.read_only:  # a write key says why it does nothing, once (tui/read_only.py)
+            self._read_only_notice.key_pressed(self, event.key)
 
     def _show_round(self) -> None:
         """The human-first notice: how many model ideas wait, hidden, for the reveal."""

@@ -15,16 +15,11 @@ from textual.widgets import DataTable, Footer, Header, Label
 
 from brainstorm.store import SessionSummary
 from brainstorm.textsafe import visible
+from brainstorm.tui.session_table import layout, shown_id
 from brainstorm.tui.widgets.banner import ConnectionBanner
 
 if TYPE_CHECKING:
     from brainstorm.tui.app import BrainstormApp
-
-# Fixed widths: measuring cells at start-up can happen before the terminal size is known,
-# which squeezed columns to a few characters in a real terminal.
-# Accepted counts the model's ideas only; ideas people wrote are theirs ("Yours").
-COLUMNS = (("Draft", 5), ("Accepted", 8), ("Rejected", 8), ("Yours", 5), ("Last activity", 16))
-TOPIC_WIDTH = (12, 60)
 
 
 class SessionListScreen(Screen[None]):
@@ -43,6 +38,7 @@ class SessionListScreen(Screen[None]):
         super().__init__(id="sessions-screen")
         self.summaries: list[SessionSummary] = []
         self.loaded = False
+        self._width = 0  # the terminal width the columns were laid out for
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,6 +55,10 @@ class SessionListScreen(Screen[None]):
         self.query_one("#sessions-empty").display = False
         self.refresh_sessions()
 
+    def on_resize(self) -> None:
+        if self.loaded and self.app.size.width != self._width:
+            self._show(self.summaries)
+
     def on_screen_resume(self) -> None:
         if self.loaded:
             self.refresh_sessions()
@@ -74,21 +74,36 @@ class SessionListScreen(Screen[None]):
         table: DataTable[Text] = self.query_one("#sessions", DataTable)
         selected = self._selected_id()
         table.clear(columns=True)
-        longest = max((len(visible(s.topic)) for s in summaries), default=0)
-        table.add_column("Topic", width=max(TOPIC_WIDTH[0], min(TOPIC_WIDTH[1], longest)))
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
+        # Widths from the terminal's size (known to the app from the start; measuring cells
+        # at start-up squeezed columns to a few characters in a real terminal).
+        shape = layout(
+            self.app.size.width,
+            [s.id for s in summaries],
+            max((len(visible(s.topic)) for s in summaries), default=0),
+        )
+        self._width = self.app.size.width
+        for column in shape.columns:
+            table.add_column(column.label, width=column.width)
         for s in summaries:
             counts = s.counts
             table.add_row(
+                Text(shown_id(s.id, shape.id_width), no_wrap=True),
                 Text(visible(s.topic), no_wrap=True, overflow="ellipsis"),
                 Text(str(counts.get("draft", "-")), justify="right"),
                 Text(str(counts.get("accepted", "-")), justify="right"),
                 Text(str(counts.get("rejected", "-")), justify="right"),
                 Text(str(counts.get("yours", "-")), justify="right"),
-                Text(s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+                Text(s.updated_at.astimezone().strftime(shape.date_format)),
                 key=s.id,
             )
+        cut = [s.id for s in summaries if len(s.id) > shape.id_width]
+        self.query_one("#sessions-heading", Label).update(
+            Content(
+                f"Sessions (a cut id: type its end, e.g. brainstorm show {cut[0][-4:]})"
+                if cut
+                else "Sessions"
+            )
+        )
         self.query_one("#sessions-empty").display = not summaries
         table.display = bool(summaries)
         if selected is not None and any(s.id == selected for s in summaries):
