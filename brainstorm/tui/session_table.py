@@ -54,8 +54,8 @@ NARROW = Layout(
     0,
     0,
     (Column("Dr.", 4), Column("Acc.", 4), Column("Rej.", 4), Column("Yrs.", 4)),
-    Column("Last", 11),
-    "%m-%d %H:%M",
+    Column("Last", 6),
+    "%b %d",  # "Dec 01": the list is newest first, so the day is enough at 80 columns
 )
 
 

@@ -3,6 +3,7 @@ note, toasts over a dialog, and the session list at 80 columns."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from brainstorm.config import Settings
@@ -121,5 +122,5 @@ async def test_session_list_at_80_columns_shows_every_column_and_usable_ids(
         shown = next(f for f in firsts if f.endswith(session_id[-4:]))
         typed = shown if "…" not in shown else shown.split("…")[1]
         assert store.resolve(typed) == session_id, shown  # what is shown can be typed
-    dated = [r for r in rows if r.rstrip()[-5:-2].endswith(":")]
+    dated = [r for r in rows if re.search(r"[A-Z][a-z]{2} \d{2}$", r.rstrip())]
     assert len(dated) == 3  # the last column (last activity) shows on every row
