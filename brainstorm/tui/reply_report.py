@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from brainstorm.generate import GenerationOutcome
 from brainstorm.llm.base import BackendError, BackendUnavailable
 from brainstorm.models import Idea
+from brainstorm.presentation import kept_refs
 from brainstorm.tui.status_line import Level
 
 
@@ -26,10 +27,7 @@ def stopped_summary(outcomes: Sequence[GenerationOutcome]) -> str:
     kept = [idea for outcome in outcomes for idea in outcome.ideas]
     if not kept:
         return "Stopped before any text arrived; nothing was kept."
-    refs = ", ".join(f"#{idea.id}" for idea in kept)
-    incomplete = [f"#{idea.id}" for idea in kept if idea.incomplete]
-    marked = f"; {', '.join(incomplete)} marked INCOMPLETE" if incomplete else ""
-    return f"Stopped. What arrived was kept as draft(s) {refs}{marked}."
+    return f"Stopped. What arrived was kept as draft(s) {kept_refs(kept)}."
 
 
 def reply_summary(outcome: GenerationOutcome, source: str) -> str:
@@ -52,8 +50,7 @@ def error_summary(outcome: GenerationOutcome) -> str:
     assert error is not None
     kept = ""
     if outcome.ideas:
-        refs = ", ".join(f"#{i.id}" for i in outcome.ideas)
-        kept = f" What arrived was kept as {refs}, marked INCOMPLETE."
+        kept = f" What arrived was kept as {kept_refs(outcome.ideas)}."
     return f"{error.message}{kept} {error.hint or ''}".strip()
 
 

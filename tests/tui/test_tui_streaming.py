@@ -182,7 +182,8 @@ async def test_error_mid_stream_keeps_partial_and_says_why(
         await settle(pilot)
         text = " ".join(screen_text(app).split())  # the status line wraps
         assert "reported an error" in text and "unexpected EOF" in text
-        assert "What arrived was kept as #3, #4, marked INCOMPLETE." in text
+        # Only #4 was cut off: only #4 is said to be incomplete (issue 14).
+        assert "What arrived was kept as #3 and #4 (#4 marked INCOMPLETE)." in text
     session = store.load(session_id).session
     assert [i.incomplete for i in session.ideas.values()] == [False, False, False, True]
 

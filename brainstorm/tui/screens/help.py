@@ -1,12 +1,18 @@
-"""Every key, per screen. The same actions are in the command palette (ctrl+p)."""
+"""Every key, per screen. The same actions are in the command palette (ctrl+p).
+
+The text below is written as it reads in a wide terminal (a key, then its description from
+column 16). It is laid out as rows whose descriptions wrap, so at 80 columns nothing needs a
+horizontal scrollbar; edit the text, not the layout."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
@@ -56,8 +62,14 @@ HELP_TEXT = """\
   shift+p       pull the session's model when Ollama does not have it
   m             show / hide the session figures: revision figures, diversity and
                 near-duplicate groups, and the human-first comparison after the reveal
-  shift+e       export to markdown: a new ./<session id>.md (ctrl+p: accepted only, history)
+  shift+e       export to markdown: a new <session id>.md in the export folder (config
+                export_dir; the notice says where; ctrl+p: accepted only, history)
   esc           back to the session list (when nothing is streaming)
+
+[b]Figures on a card[/b] (once you have edited a model idea; h and m show more)
+  words changed  words you added, cut or replaced to get from the model's text to yours;
+                the % counts them per word of the text now, so cutting a lot passes 100%
+  model words kept  how many of the model's words are still in the text, in order
 
 A card flagged [b]≈ #3 #7[/b] says much the same as ideas #3 and #7 (near-duplicates, by
 the duplicates setting: text similarity, or Ollama embeddings; see the README).
@@ -65,6 +77,37 @@ the duplicates setting: text similarity, or Ollama embeddings; see the README).
 A session open in another brainstorm window opens [b]read-only[/b]: you can read and \
 copy, and ctrl+r takes it over once the other window has closed it.
 """
+
+
+@dataclass
+class _Block:
+    """A paragraph (no key) or a key and its description, as markup."""
+
+    key: str | None
+    text: list[str] = field(default_factory=list)
+
+
+def help_blocks(text: str) -> list[_Block]:
+    """Paragraphs and key rows from `HELP_TEXT`'s wide-terminal layout: a row is a line
+    indented two spaces (key, two or more spaces, description); a line indented further
+    continues the row above; other lines are paragraphs, ended by a blank line."""
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            current = None
+        elif line.startswith("    ") and current is not None:
+            current.text.append(line.strip())
+        elif line.startswith("  "):
+            key, *description = re.split(r"\s{2,}", line.strip(), maxsplit=1)
+            current = _Block(key, description)
+            blocks.append(current)
+        elif current is not None and current.key is None:
+            current.text.append(line.strip())
+        else:
+            current = _Block(None, [line.strip()])
+            blocks.append(current)
+    return blocks
 
 
 class HelpScreen(ModalScreen[None]):
@@ -77,8 +120,17 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Content("Help"), classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 # Our own text: the only place in the app where markup is parsed.
-                yield Static(Content.from_markup(HELP_TEXT))
-            yield Label(Content("esc closes"), classes="dialog-hint")
+                for block in help_blocks(HELP_TEXT):
+                    text = Content.from_markup(" ".join(block.text))
+                    if block.key is None:
+                        yield Static(text, classes="help-paragraph")
+                    else:
+                        with Horizontal(classes="help-row"):
+                            yield Static(Content(block.key), classes="help-key")
+                            yield Static(text, classes="help-text")
+            yield Label(
+                Content("esc closes · ↑ ↓ and page up / down scroll"), classes="dialog-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

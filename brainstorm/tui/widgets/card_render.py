@@ -141,5 +141,5 @@ def estimate_height(idea: Idea, width: int) -> int:
         lines += _wrapped(idea.title, inner)
     meta = len(idea.technique or "") + 34 * idea.incomplete
     if idea.revisions:
-        meta += 50 if idea.author is Author.MODEL else 14
+        meta += 60 if idea.author is Author.MODEL else 14
     return lines + -(-meta // inner)

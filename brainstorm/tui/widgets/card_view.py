@@ -38,13 +38,29 @@ def card_meta(idea: Idea, origin: str | None = None) -> str:
         m = idea_metrics(idea)
         count = idea.revision_count
         parts.append(f"{count} revision{'s' * (count != 1)}")
-        parts.append(f"word edits {_percent(m.word_edit_rate)}")
-        parts.append(f"model kept {_percent(m.model_retention)}")
+        # Counts a newcomer can read; the rates are in the tooltip, the history and help.
+        parts.append(f"{m.word_edits} word{'s' * (m.word_edits != 1)} changed")
+        parts.append(f"{m.kept_words} of {m.original_words} model words kept")
     elif idea.revisions:
         parts.append(f"{idea.revision_count} revision{'s' * (idea.revision_count != 1)}")
     if idea.incomplete:
         parts.append("cut off before the reply finished")
     return " · ".join(parts)
+
+
+def figures_tooltip(idea: Idea) -> str | None:
+    """What a card's figures mean, on hover (None: a card without figures)."""
+    if idea.author is not Author.MODEL or not idea.revisions:
+        return None
+    m = idea_metrics(idea)
+    return (
+        f"{m.word_edits} words changed: words you added, cut or replaced to get from the"
+        f" model's text to yours ({_percent(m.word_edit_rate)} of the {m.final_words} words"
+        " now: cutting a lot passes 100%).\n"
+        f"{m.kept_words} of {m.original_words} model words kept: the model's words still in"
+        f" the text, in order ({_percent(m.model_retention)}).\n"
+        "h shows the history: the original, each revision and a word diff."
+    )
 
 
 def card_kind(idea: Idea) -> str:

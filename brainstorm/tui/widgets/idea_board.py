@@ -37,7 +37,14 @@ from brainstorm.tui.widgets.card_render import (
     inner_width,
     render_card,
 )
-from brainstorm.tui.widgets.card_view import CardView, Near, idea_view, live_view, version
+from brainstorm.tui.widgets.card_view import (
+    CardView,
+    Near,
+    figures_tooltip,
+    idea_view,
+    live_view,
+    version,
+)
 from brainstorm.tui.widgets.live_reply import LiveReplies
 
 # Actions that change the session (disabled in a read-only session).
@@ -431,6 +438,14 @@ class IdeaBoard(ScrollView, can_focus=True):
     def action_last(self) -> None:
         if self._ids:
             self.move_cursor(self._ids[-1])
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        # The tooltip says what the figures of the card under the pointer mean.
+        idea_id = event.style.meta.get("idea")
+        idea = self._ideas.get(idea_id) if isinstance(idea_id, int) else None
+        tooltip = figures_tooltip(idea) if idea is not None else None
+        if tooltip != self.tooltip:
+            self.tooltip = tooltip
 
     async def _on_click(self, event: events.Click) -> None:
         idea_id = event.style.meta.get("idea")

@@ -21,6 +21,11 @@ BAR_WIDTH = 12
 LABEL_WIDTH = 20  # figures: label column, then the value
 SIDE_LABEL = 18  # human-first table: label column, then "yours" and "model" (7 each)
 GROUPS_SHOWN = 8  # duplicate groups listed; the rest are counted
+FIGURES_LEGEND = (
+    "words / letters changed: added, cut or replaced, per word (letter) of the final text"
+    " (cutting a lot passes 100%). model words kept: the model's words still there, in order."
+    " model % of accepted: how much of the accepted text is the model's own words."
+)
 
 
 def _percent(value: float | None) -> str:
@@ -93,12 +98,13 @@ class MetricsPanel(Widget):
             ("accepted as-is", as_is),
             ("edited model ideas", str(m.edited_model_ideas)),
             ("revisions", str(m.revisions)),
-            ("word edit rate", _percent(m.word_edit_rate)),
-            ("char edit rate", _percent(m.char_edit_rate)),
+            ("words changed", _percent(m.word_edit_rate)),
+            ("letters changed", _percent(m.char_edit_rate)),
             ("model words kept", _percent(m.model_retention)),
             ("model % of accepted", _percent(m.model_share_of_accepted)),
         ]
         lines += [self._row(label, value) for label, value in figures]
+        lines.append(Content.styled(FIGURES_LEGEND, self.get_visual_style("metrics--label")))
         return lines
 
     def _diversity(self, report: DuplicateReport) -> list[Content]:
@@ -162,7 +168,7 @@ class MetricsPanel(Widget):
         if revision is not None and revision.model_ideas:
             lines += [
                 self._side_row("edited by you", "", str(revision.edited_model_ideas)),
-                self._side_row("word edit rate", "", _percent(revision.word_edit_rate)),
+                self._side_row("words changed", "", _percent(revision.word_edit_rate)),
                 self._side_row("accepted as-is", "", str(revision.accepted_as_is)),
             ]
         duplicating = figures.model_duplicating_human
