@@ -140,7 +140,7 @@ def stats(
         stdout.print(human_first_table(s, rounds))
     if per_idea:
         stdout.print()
-        stdout.print(ideas_table(s, per_idea, report, limit=rows))
+        stdout.print(ideas_table(s, per_idea, report, limit=rows, width=stdout.width))
 
 
 def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:

@@ -94,20 +94,28 @@ def ideas_table(
     report: DuplicateReport | None = None,
     *,
     limit: int | None = ROWS_SHOWN,
+    width: int = 80,
 ) -> Table:
-    """One row per idea (the first ``limit``; a last row sums up the rest)."""
+    """One row per idea (the first ``limit``; a last row sums up the rest), ``width`` columns
+    wide (the terminal's)."""
     from rich.table import Table
     from rich.text import Text
 
     from brainstorm.presentation import duplicate_flag, status_label
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    # Fixed columns keep their width; the idea's text takes what is left, cut with an ellipsis.
-    for column, width in (("#", 3), ("status", 20), ("revs", 4), ("edits", 5), ("", BAR_WIDTH)):
-        table.add_column(column, no_wrap=True, min_width=width)
-    table.add_column("idea", no_wrap=True, overflow="ellipsis", ratio=1)
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
+    # Fixed columns get exact widths, the number first (it is what `accept 3` takes); the
+    # idea's text gets what is left, cut with an ellipsis. (With min widths and a ratio
+    # column, Rich squeezed the number column away at 80 columns.)
     ids = list(per_idea)
     shown = ids if limit is None else ids[:limit]
+    number = max(3, len(f"#{max(per_idea, default=0)}"))
+    status = max([6, *(len(status_label(session.ideas[i])) for i in shown)])
+    fixed = (("#", number), ("status", status), ("revs", 4), ("edits", 5), ("", BAR_WIDTH))
+    for column, column_width in fixed:
+        table.add_column(column, no_wrap=True, width=column_width)
+    room = max(12, width - sum(column_width + 1 for _, column_width in fixed) - 1)
+    table.add_column("idea", no_wrap=True, overflow="ellipsis", width=room)
     for idea_id in shown:
         figures = per_idea[idea_id]
         idea = session.ideas[idea_id]
@@ -115,10 +123,13 @@ def ideas_table(
         if idea.hidden and not session.revealed:
             label = Text("(the model's, hidden until you reveal them)")
         elif report is not None and (near := report.near(idea_id)).count:
-            # The flag is bounded ("≈ #3 #7 #9 +9,990"), so the title stays in view.
-            label = Text(duplicate_flag(near.nearest, near.count) + "  ", style="bold").append(
-                label
-            )
+            # The idea's words first, cut to leave room for the bounded flag after them
+            # ("≈ #3 #7 +9,991"): however large the group, the words stay readable.
+            flag = duplicate_flag(near.nearest[:2], near.count)
+            words = max(8, room - len(flag) - 2)
+            if label.cell_len > words:
+                label.truncate(words, overflow="ellipsis")
+            label = label.append("  ").append(flag, style="bold")
         table.add_row(
             f"#{idea_id}",
             status_label(idea),
