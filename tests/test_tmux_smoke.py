@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from brainstorm.models import Status
+from brainstorm.models import IdeaDrafted, Status
 from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 
@@ -103,13 +103,9 @@ def tmux() -> Iterator[Tmux]:
     session.kill()
 
 
-def test_installed_command_streams_drafts_and_accepts(
-    tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path
-) -> None:
-    fake_ollama.add_model(MODEL, reply=REPLY)
-    sessions = tmp_path / "sessions"
-    env = {
-        "BRAINSTORM_SESSIONS_DIR": str(sessions),
+def app_env(fake_ollama: FakeOllama, tmp_path: Path) -> dict[str, str]:
+    return {
+        "BRAINSTORM_SESSIONS_DIR": str(tmp_path / "sessions"),
         "OLLAMA_HOST": fake_ollama.url,
         "BRAINSTORM_BACKEND": "ollama",
         "BRAINSTORM_MODEL": MODEL,
@@ -117,13 +113,25 @@ def test_installed_command_streams_drafts_and_accepts(
         "TERM": "xterm-256color",
         "PATH": os.environ.get("PATH", ""),
     }
-    tmux.start(str(BRAINSTORM), env)
 
+
+def screen_waiter(tmux: Tmux) -> Callable[..., None]:
     def screen_shows(*texts: str) -> None:
         try:
             wait_until(lambda: all(t in tmux.screen() for t in texts), f"{texts} on screen")
         except AssertionError as failed:
             raise AssertionError(f"{failed}\n--- the screen:\n{tmux.screen()}") from None
+
+    return screen_shows
+
+
+def test_installed_command_streams_drafts_and_accepts(
+    tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.add_model(MODEL, reply=REPLY)
+    sessions = tmp_path / "sessions"
+    tmux.start(str(BRAINSTORM), app_env(fake_ollama, tmp_path))
+    screen_shows = screen_waiter(tmux)
 
     screen_shows("No sessions yet", f"Ollama at {fake_ollama.url} · model {MODEL}")
 
@@ -137,9 +145,9 @@ def test_installed_command_streams_drafts_and_accepts(
     tmux.keys("Enter")
     screen_shows("#1  DRAFT", "#2  DRAFT", "soundproof booths for calls.", "new DRAFT ideas")
 
-    # The prompt box keeps the focus after a reply; esc moves to the first new card (wait for
-    # its keys in the footer: an esc directly followed by a letter would read as alt+letter).
-    tmux.keys("Escape")
+    # The prompt box keeps the focus after a reply; tab moves to the cards, where the first
+    # new card is highlighted (wait for its keys in the footer before the letter).
+    tmux.keys("Tab")
     screen_shows("a Accept")
     tmux.keys("a")
     screen_shows("#1  ACCEPTED as-is")
@@ -156,3 +164,35 @@ def test_installed_command_streams_drafts_and_accepts(
         Status.DRAFT,
         Status.DRAFT,
     ]
+
+
+def test_typing_in_a_reopened_session_is_a_prompt_not_a_review(
+    tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    """The worst defect a human-in-the-loop tool can have: letters typed in a reopened
+    session landed on the first card (a accepted it, e opened its editor, s the ensemble
+    dialog). Typed in a real terminal, they are a prompt."""
+    fake_ollama.add_model(MODEL, reply=REPLY)
+    store = SessionStore(tmp_path / "sessions")
+    with store.create("Quiet offices", technique="open", model=MODEL) as writer:
+        for number, text in enumerate(("Phone booths for calls", "Quiet hours"), start=1):
+            writer.append(IdeaDrafted(idea=number, text=text, model=MODEL, backend="ollama"))
+        session_id = writer.session_id
+    tmux.start(str(BRAINSTORM), app_env(fake_ollama, tmp_path))
+    screen_shows = screen_waiter(tmux)
+    screen_shows("Quiet offices", f"Ollama at {fake_ollama.url} · model {MODEL}")
+    tmux.keys("Enter")
+    screen_shows("#1  DRAFT", "#2  DRAFT", "tab Cards")
+
+    sentence = "Relax, see examples: axes, desks, shelves"
+    tmux.keys(sentence, literal=True)
+    screen_shows(sentence)
+    tmux.keys("Enter")
+    screen_shows("new DRAFT ideas", "Review each: tab, then a")
+    tmux.keys("C-q")
+    wait_until(lambda: not tmux.alive(), "the app to exit")
+
+    session = store.load(session_id).session
+    assert [p.prompt for p in session.prompts.values()] == [sentence]
+    assert [i.status for i in session.ideas.values()] == [Status.DRAFT] * 5
+    assert not any(i.revisions or i.status_history for i in session.ideas.values())

@@ -144,6 +144,9 @@ class Generation(Widget):
 
     def send_prompt(self, text: str) -> None:
         """Ask every source of the ensemble (or the session's model) for ideas on ``text``."""
+        if not text.strip():
+            self._notice("Type a prompt first: an empty prompt sends nothing.")
+            return
         if self._queue_until_connected(partial(self.send_prompt, text)):
             return
         ensemble = self.ensemble

@@ -6,7 +6,7 @@ benchmarks can hand it something else that keeps the same promises."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from textual.dom import DOMNode
@@ -58,6 +58,8 @@ class Services:
     server: ModelServer
     #: Human-first writing timers by session id: they outlive a visit to the session.
     round_timers: dict[str, RoundTimer]
+    #: Prompts typed but not sent, by session id: kept when the person leaves the session.
+    prompt_drafts: dict[str, str] = field(default_factory=dict)
 
 
 def locked_notice(locked: SessionLocked) -> str:

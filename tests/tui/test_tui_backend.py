@@ -54,7 +54,7 @@ async def test_ollama_down_app_opens_says_so_once_and_reviewing_works(
 
         screen = await open_first_session(pilot)
         assert screen.query_one(ConnectionBanner).has_class("-error")
-        await pilot.press("a")  # accept #1
+        await pilot.press("tab", "a")  # to the cards; accept #1
         await pilot.press("down", "e")
         await pilot.press("end")
         await fill(pilot, "#editor", " before nine")
@@ -70,9 +70,13 @@ async def test_ollama_down_app_opens_says_so_once_and_reviewing_works(
         assert text.count(dead_ollama_url) == 1  # still only in the notice at the top
         assert screen.query_one("#prompt").value == "more"  # nothing typed is lost
 
-        await pilot.press("escape", "escape")
+        await pilot.press("tab", "escape")  # back to the list (the unsent prompt is kept)
         await settle(pilot)
         assert isinstance(app.screen, SessionListScreen)
+        await open_first_session(pilot)
+        assert app.screen.query_one("#prompt").value == "more"
+        await pilot.press("tab", "escape")
+        await settle(pilot)
 
     ideas = store.load(session_id).session.ideas
     assert ideas[1].status is Status.ACCEPTED

@@ -4,6 +4,8 @@ a card far down the list; live cards stream in below the stored ones."""
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from brainstorm.config import Settings
 from brainstorm.models import IdeaDrafted, IdeaRevised, IdeaStatusChanged, PromptSent, Status
 from brainstorm.store import SessionStore, read_events
@@ -46,10 +48,12 @@ def big_session(store: SessionStore, count: int = IDEAS) -> str:
         return writer.session_id
 
 
-async def to_cards(screen: SessionScreen) -> IdeaBoard:
-    board = screen.board
-    board.focus()
-    return board
+async def to_cards(pilot: Pilot[object], screen: SessionScreen) -> IdeaBoard:
+    """From the prompt box (where a session opens) to the cards."""
+    assert screen.focused is screen.query_one("#prompt")
+    await pilot.press("tab")
+    assert screen.board.has_focus
+    return screen.board
 
 
 async def test_a_big_session_draws_only_what_is_in_view(
@@ -59,7 +63,7 @@ async def test_a_big_session_draws_only_what_is_in_view(
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_session(pilot)
-        board = await to_cards(screen)
+        board = await to_cards(pilot, screen)
         assert len(board.ids) == IDEAS
         # One widget draws every card: the screen holds a few dozen widgets, not thousands.
         assert len(list(screen.query("*"))) < 60
@@ -95,7 +99,7 @@ async def test_every_card_action_works_far_down_a_big_session(
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_session(pilot)
-        board = await to_cards(screen)
+        board = await to_cards(pilot, screen)
         await pilot.press("end", "k", "k")
         assert board.cursor_id == target
 
@@ -145,7 +149,7 @@ async def test_live_cards_stream_in_below_a_big_session(
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_session(pilot)
-        board = await to_cards(screen)
+        board = await to_cards(pilot, screen)
         await pilot.press("end")
         screen.send_prompt("more")
         assert await ollama.wait_for_held_async()

@@ -76,8 +76,8 @@ async def test_near_duplicates_are_flagged_and_follow_edits(
             "#6": "≈ #2",
         }
 
-        # The figures panel: diversity and the groups.
-        await pilot.press("m")
+        # The figures panel (m, from the cards): diversity and the groups.
+        await pilot.press("tab", "m")
         await pilot.pause()
         text = screen_text(app)
         assert "Diversity" in text
@@ -88,7 +88,7 @@ async def test_near_duplicates_are_flagged_and_follow_edits(
         assert "≈ #1 #3 (≥ 1.00)" in text and "≈ #2 #6 (≥ 1.00)" in text
 
         # An edit that makes #6 a different idea: its flag, and #2's, go; so does the group.
-        screen.board.move_cursor(6)
+        screen.board.move_cursor(6)  # the cards have the focus (tab, above)
         await pilot.press("e")
         assert isinstance(app.screen, EditIdeaScreen)
         editor = app.screen.query_one("#editor", TextArea)
@@ -139,7 +139,7 @@ async def test_embeddings_setting_uses_the_server_and_falls_back_to_text(
         # The fake's vectors are unrelated for different texts; identical words still match.
         text = screen_text(app)
         assert flags(text)["#1"] == "≈ #3" and flags(text)["#2"] == "≈ #6"
-        await pilot.press("m")
+        await pilot.press("tab", "m")
         await pilot.pause()
         text = screen_text(app)  # the panel wraps the model's name onto the next line
         assert "embeddings similarity ≥ 0.85" in text and "(nomic-embed-text)" in text
@@ -172,7 +172,7 @@ async def test_embeddings_setting_uses_the_server_and_falls_back_to_text(
         await settle(pilot)
         text = screen_text(app)
         assert flags(text)["#1"] == "≈ #3"
-        await pilot.press("m")
+        await pilot.press("tab", "m")
         await pilot.pause()
         text = screen_text(app)
         assert "text similarity ≥ 0.80" in text and "text similarity used:" in text

@@ -67,7 +67,7 @@ async def test_ensemble_streams_every_source_at_once_and_stores_each(
     app = make_app(settings)
     async with app.run_test(size=(110, 60)) as pilot:
         screen = await open_empty_session(pilot, store)
-        await pilot.press("escape")  # out of the prompt box: keys reach the screen
+        await pilot.press("tab")  # to the cards (none yet): keys reach the screen
         await choose_ensemble(pilot, "0.9")
         assert f"2 sources: {MODEL} @ t=0.9 · {OTHER} @ t=0.9" in screen_text(app)
         await pilot.press("enter")  # in the temperatures box: use it
@@ -145,7 +145,7 @@ async def test_escape_stops_every_source_and_keeps_what_arrived(
     app = make_app(settings)
     async with app.run_test(size=(110, 60)) as pilot:
         screen = await open_empty_session(pilot, store)
-        await pilot.press("escape")
+        await pilot.press("tab")
         await choose_ensemble(pilot, "0.2, 0.7")  # 2 models × 2 temperatures
         await pilot.click("#use")
         await pilot.pause()
@@ -194,7 +194,7 @@ async def test_a_finished_source_shows_its_cards_while_the_others_stream(
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_empty_session(pilot, store)
-        await pilot.press("escape", "s", "down", "space")
+        await pilot.press("tab", "s", "down", "space")
         await pilot.click("#use")
         ollama.hold(after=held_after)
         await send(pilot, "go")
@@ -226,7 +226,7 @@ async def test_a_failing_source_does_not_stop_the_others(
     app = make_app(settings)
     async with app.run_test(size=(110, 40)) as pilot:
         screen = await open_empty_session(pilot, store)
-        await pilot.press("escape")
+        await pilot.press("tab")
         await choose_ensemble(pilot, "0.9")
         await pilot.click("#use")
         await send(pilot, "go")
@@ -269,7 +269,7 @@ async def test_ensemble_dialog_checks_its_lists_and_single_model_goes_back(
         # "Single model" goes back to the session's model alone.
         titles = [c.title for c in app.get_system_commands(screen)]
         assert f"Single model ({MODEL})" in titles
-        await pilot.press("escape")  # to the cards area (none yet): focus leaves the prompt
+        await pilot.press("tab")  # to the cards area (none yet): focus leaves the prompt
         await pilot.press("s")
         await pilot.click("#single")
         await pilot.pause()

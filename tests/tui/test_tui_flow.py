@@ -60,10 +60,11 @@ async def test_new_session_streams_drafts_and_reviews_survive_reopening(
         assert screen.query_one("#prompt", Input).value == "a"
         assert screen.session.ideas[1].status is Status.DRAFT
         await pilot.press("backspace")
-        assert "Review each: esc, then a accept" in " ".join(screen_text(app).split())
+        assert "Review each: tab, then a accept" in " ".join(screen_text(app).split())
 
-        # Esc goes to the first new card. Accept it, reject the next, edit the third.
-        await pilot.press("escape")
+        # Tab goes to the cards, on the first new card. Accept it, reject the next, edit the
+        # third.
+        await pilot.press("tab")
         await pilot.press("a")
         await pilot.press("down", "x")
         await pilot.press("down", "e")
@@ -106,7 +107,7 @@ async def test_back_to_draft_own_idea_and_copy(settings: Settings, store: Sessio
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first_session(pilot)
-        await pilot.press("a")  # accept #1 (focused: the first draft)
+        await pilot.press("tab", "a")  # to the cards, accept #1 (highlighted: the first draft)
         await pilot.press("d")  # and send it back to draft
         assert screen.session.ideas[1].status is Status.DRAFT
 
@@ -134,7 +135,7 @@ async def test_edit_without_change_records_nothing(settings: Settings, store: Se
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first_session(pilot)
-        await pilot.press("e", "ctrl+s")
+        await pilot.press("tab", "e", "ctrl+s")
         await pilot.pause()
         assert "unchanged: nothing recorded" in screen_text(app)
         await pilot.press("e", "escape")  # cancelled edits record nothing either
@@ -190,9 +191,12 @@ async def test_follow_up_asks_about_the_card(
     app = make_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first_session(pilot)
-        await pilot.press("f")
+        await pilot.press("tab", "f")
         await pilot.press("down", "down", "enter")  # critique
         await settle(pilot)
+        # The highlight stayed on #1 (the person reviews there); end goes to the new card.
+        assert "New cards from #3 at the end" in " ".join(screen_text(app).split())
+        await pilot.press("end")
         text = screen_text(app)
         assert "booths get hogged" in text
         assert "critique of #1" in text  # the new card says what it answers
@@ -249,7 +253,7 @@ async def test_help_theme_and_metrics_panel(settings: Settings, store: SessionSt
         assert app.current_theme.dark
 
         await open_first_session(pilot)
-        await pilot.press("a", "m")
+        await pilot.press("tab", "a", "m")
         await pilot.pause()
         text = screen_text(app)
         assert "Session figures" in text
@@ -266,6 +270,14 @@ async def test_usable_at_80x24(settings: Settings, store: SessionStore) -> None:
             region = screen.query_one(selector).region
             assert region.height > 0 and region.right <= 80 and region.bottom <= 24, selector
         assert screen.query_one("#cards").region.height >= 10
+        # The footer shows what the keys do where the focus is: the prompt box first...
         footer = screen_text(app).splitlines()[-1]
-        for key in ("e Edit", "a Accept", "x Reject", "h History", "esc Back", "^p palette"):
+        for key in ("⏎ Send", "tab Cards", "^p palette"):
             assert key in footer
+        assert "Accept" not in footer and "esc" not in footer
+        # ...then the cards.
+        await pilot.press("tab")
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("e Edit", "a Accept", "x Reject", "h History", "/ Prompt", "esc Back"):
+            assert key in footer
+        assert "^p palette" in footer

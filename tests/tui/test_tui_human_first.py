@@ -78,7 +78,7 @@ async def test_writing_timer_counts_down_and_only_suggests_revealing(
         session_id = screen.session.id
 
         # The person reveals when they choose to; the timer is gone with the round.
-        await pilot.press("escape", "R")
+        await pilot.press("tab", "R")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.click("#confirm")
         await settle(pilot)
@@ -101,7 +101,7 @@ async def test_timer_key_starts_and_stops_a_timer(
         titles = [c.title for c in app.get_system_commands(screen)]
         assert "Writing timer: start" in titles
 
-        await pilot.press("escape", "t")  # from the cards area: t opens the dialog
+        await pilot.press("tab", "t")  # from the cards area: t opens the dialog
         assert isinstance(app.screen, TimerScreen)
         minutes = app.screen.query_one("#minutes", Input)
         assert minutes.value == "5"  # offered
@@ -126,7 +126,7 @@ async def test_timer_key_starts_and_stops_a_timer(
         screen = session_screen(app)
         assert re.search(r"⏱ (2:00|1:5\d) left", screen_text(app))
 
-        await pilot.press("escape", "t")
+        await pilot.press("tab", "t")
         assert isinstance(app.screen, TimerScreen)
         assert re.search(r"Running: (2:00|1:5\d) left", screen_text(app))
         await pilot.click("#stop")
@@ -147,7 +147,7 @@ async def test_comparison_shows_in_the_figures_after_the_reveal(
         await fill(pilot, "#prompt", "go")
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("escape")  # out of the prompt box (no card to go to: all hidden)
+        await pilot.press("tab")  # out of the prompt box (no card to go to: all hidden)
         for own in ("Quiet hours: no meetings before noon", "Library rules for the office"):
             await pilot.press("n")
             await fill(pilot, "#editor", own)
@@ -193,7 +193,7 @@ async def test_usable_at_80x24_with_timer_ensemble_and_figures(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_only_session(pilot)
         app.round_timers[screen.session.id] = round_timer.RoundTimer.start(10)
-        await pilot.press("escape", "s")
+        await pilot.press("tab", "s")
         await fill(pilot, "#temperatures", "0.3, 0.9")
         await pilot.press("enter")
         await pilot.press("n")

@@ -55,7 +55,7 @@ async def test_human_first_keeps_model_ideas_hidden_until_revealed(
         assert "3 waiting" in screen_text(app)
 
         # The person's own idea shows at once.
-        await pilot.press("escape", "n")
+        await pilot.press("tab", "n")
         await fill(pilot, "#editor", "Library rules for the open office")
         await pilot.press("ctrl+s")
         await pilot.pause()

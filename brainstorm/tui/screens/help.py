@@ -34,15 +34,18 @@ HELP_TEXT = """\
                 human-first an optional writing timer)
   r             refresh the list
 
-[b]In a session: the prompt box[/b]
+[b]In a session: the prompt box[/b] (it has the focus when a session opens: letters
+typed there are a prompt, never a review key)
   enter         send: the reply streams in and becomes DRAFT cards as ideas complete;
-                with an ensemble (s), every source answers at once, each in its own cards
+                with an ensemble (s), every source answers at once, each in its own cards;
+                an empty prompt sends nothing
+  tab           to the cards: review keys act only there, on the highlighted card (▶)
   esc           while it streams: stop the reply, or every reply of an ensemble (what
                 arrived is kept, INCOMPLETE)
-  esc           otherwise: go to the cards (the newest reply's first card)
-  /             jump to the prompt box;  tab moves between prompt and cards
+  esc           otherwise: back to the session list (a prompt not sent yet is kept)
 
-[b]In a session: on a card[/b] (↑ ↓ or j k move between cards)
+[b]In a session: on the cards[/b] (↑ ↓ or j k move the highlight; pageup / pagedown a
+page; home / end the first / last card; tab or / back to the prompt box)
   e             edit (ctrl+s saves a revision; the model's original is kept)
   a             accept    x  reject    d  back to draft
   h             history: original, each revision, word diff, figures

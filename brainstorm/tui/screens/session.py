@@ -55,7 +55,8 @@ class SessionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop"),
         Binding("escape", "back", "Back"),
-        Binding("n", "add_idea", "Add"),
+        Binding("escape", "where_is_back", "Back", show=False),
+        Binding("n", "add_idea", "Add", show=False),  # the footer has no room at 80 columns
         Binding("slash", "focus_prompt", "Prompt", show=False),
         Binding("m", "toggle_metrics", "Figures", show=False),
         Binding("E", "export", "Export", show=False),
@@ -82,7 +83,6 @@ class SessionScreen(Screen[None]):
         self.reviewer = Reviewer(writer)
         # Set after every tick of the human-first timer: tests wait on it.
         self.round_ticked = asyncio.Event()
-        self._review_target: int | None = None  # the first card of the newest reply
         # Set after every redraw of a streaming reply: tests and benchmarks wait on it.
         self.stream_redrawn = asyncio.Event()
         self._read_only_notice = ReadOnlyNotice()
@@ -143,10 +143,15 @@ class SessionScreen(Screen[None]):
         self.refresh_cards()
         ideas = self.session.visible_ideas()
         drafts = [idea.id for idea in ideas if idea.status is Status.DRAFT]
-        if ideas:
-            self._focus_card(drafts[0] if drafts else ideas[-1].id)
-        elif not self.read_only:
-            self.query_one("#prompt", Input).focus()
+        board = self.board
+        if ideas:  # the card tab goes to: the first draft, else the newest card
+            board.move_cursor(drafts[0] if drafts else ideas[-1].id)
+            self.call_after_refresh(board.scroll_to_cursor)  # once the board has its size
+        # Nobody decided to review yet: typed letters are a prompt. (A read-only window has
+        # no prompt box; its cards take no write key.)
+        prompt = self.query_one("#prompt", Input)
+        prompt.value = self.services.prompt_drafts.get(self.session.id, "")
+        (board if self.read_only else prompt).focus()
 
     def on_key(self, event: events.Key) -> None:
         if self.read_only:  # a write key says why it does nothing, once (tui/read_only.py)
@@ -245,20 +250,15 @@ class SessionScreen(Screen[None]):
 
     @on(Reviewer.Changed)
     def _review_recorded(self, message: Reviewer.Changed) -> None:
+        """Highlight the card the person just changed or wrote (the focus stays put: a
+        palette command from the prompt box leaves the prompt box in charge)."""
         self.refresh_cards()
         if message.idea_id is not None:
-            self._focus_card(message.idea_id)
+            self.board.move_cursor(message.idea_id)
 
     @on(Reviewer.FollowUpChosen)
     def _follow_up_chosen(self, message: Reviewer.FollowUpChosen) -> None:
         self.follow_up(message.idea_id, message.kind)
-
-    def _focus_card(self, idea_id: int) -> None:
-        board = self.board
-        board.move_cursor(idea_id)
-        board.focus(scroll_visible=False)
-        # After the next layout, when the board has its size.
-        self.call_after_refresh(board.scroll_to_cursor)
 
     def action_add_idea(self) -> None:
         self.reviewer.add_idea()
@@ -327,6 +327,10 @@ class SessionScreen(Screen[None]):
         if not prompt.disabled:
             prompt.focus()
 
+    def action_focus_cards(self) -> None:
+        """To the cards (tab from the prompt box): review keys act on the highlighted one."""
+        self.board.focus()
+
     def action_export(self) -> None:
         self.export_to_file(ExportOptions())
 
@@ -348,6 +352,15 @@ class SessionScreen(Screen[None]):
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
         self.send_prompt(event.value)
+
+    @on(Input.Changed, "#prompt")
+    def _keep_prompt(self, event: Input.Changed) -> None:
+        """A prompt not sent yet outlives leaving the session (esc), for the next visit."""
+        drafts = self.services.prompt_drafts
+        if event.value.strip():
+            drafts[self.session.id] = event.value
+        else:
+            drafts.pop(self.session.id, None)
 
     def send_prompt(self, text: str) -> None:
         self.generation.send_prompt(text)
@@ -395,26 +408,25 @@ class SessionScreen(Screen[None]):
         report = finished_report(message.outcomes, message.live.source)
         text = report.text
         if report.review_from is not None:
-            self._offer_review(report.review_from)
-        if report.review_keys:
-            text += f" Review each: {self._review_keys()}."
+            text += self._offer_review(report.review_from, keys=report.review_keys)
         self._status(text, report.level)
-
-    def _review_keys(self) -> str:
-        keys = "a accept, e edit, x reject"
-        return f"esc, then {keys}" if self._prompt_focused() else keys
 
     def _prompt_focused(self) -> bool:
         return self.focused is self.query_one("#prompt", Input)
 
-    def _offer_review(self, idea_id: int) -> None:
-        """Bring a new card into view. Focus moves to it only when the person is not typing
-        in the prompt box: a letter meant for the next prompt must never accept or reject."""
-        self._review_target = idea_id
-        if not self._prompt_focused():
-            self._focus_card(idea_id)
-            return
-        self.board.move_cursor(idea_id)
+    def _offer_review(self, idea_id: int, *, keys: bool) -> str:
+        """Highlight a new card and bring it into view, focus unchanged (tab goes to it from
+        the prompt box). While the person reviews on the cards, their highlight stays where
+        it is: a key meant for that card must not land on one that just arrived. Returns
+        what the status line adds (which keys review it, or where it is)."""
+        board = self.board
+        if board.has_focus and board.cursor_id is not None:
+            return f" New cards from #{idea_id} at the end (end goes there)."
+        board.move_cursor(idea_id)
+        if not keys:
+            return ""
+        review = "a accept, e edit, x reject"
+        return f" Review each: {'tab, then ' if self._prompt_focused() else ''}{review}."
 
     def action_stop(self) -> None:
         """Stop the streaming reply: the request is closed; what arrived is kept."""
@@ -422,16 +434,16 @@ class SessionScreen(Screen[None]):
             self._status("Stopping…")
 
     def action_back(self) -> None:
-        """From the prompt box: to the cards (the newest reply's first one). Else: leave."""
-        if self._prompt_focused():
-            ids = self.board.ids
-            chosen = [i for i in ids if i == self._review_target] or ids[-1:]
-            if chosen:
-                self._focus_card(chosen[0])
-            else:
-                self.set_focus(None)  # a second esc leaves; one never does from the prompt
-            return
+        """Back to the session list (esc on the cards, when nothing streams)."""
         self.app.pop_screen()
+
+    def action_where_is_back(self) -> None:
+        """esc in the prompt box once nothing streams: it neither leaves (a second esc after
+        stopping a reply would) nor moves to the cards (letters would then review)."""
+        self._status(
+            "esc in the prompt box only stops a reply. To leave: tab to the cards, then esc"
+            " (a prompt not sent yet is kept)."
+        )
 
     async def action_leave(self) -> None:
         await self.stop_generation()
@@ -471,9 +483,12 @@ class SessionScreen(Screen[None]):
         if action == "stop":
             return self.generating
         if action == "back":
-            return not self.generating
-        if action in ("add_idea",) and self.read_only:
-            return None
+            return not self.generating and not self._prompt_focused()
+        if action == "where_is_back":
+            return not self.generating and self._prompt_focused()
+        if action == "add_idea":
+            # Hidden while typing: n is a letter of the prompt there.
+            return None if self.read_only else not self._prompt_focused()
         if action in ("reveal", "timer"):
             return drafts_hidden(self.session) and not self.read_only
         if action == "ensemble":

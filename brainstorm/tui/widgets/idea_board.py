@@ -7,9 +7,10 @@ come into view are drawn, which measures them exactly. Measuring starts at the t
 and goes down, so what is on screen never jumps. Drawn cards are kept in a small cache keyed
 by what they show.
 
-Keys act on the highlighted card, and only while the board has the focus; the highlight is a
-double frame and a `▶` then (a dim `›` otherwise). Stored cards come in the order they first
-appeared, then the live cards of replies still streaming (one group per source).
+Keys act on the highlighted card, and only while the board has the focus (tab, from the
+prompt box); the highlight is a double frame and a `▶` then (a dim `›` otherwise). Stored
+cards come in the order they first appeared, then the live cards of replies still streaming
+(one group per source).
 """
 
 from __future__ import annotations
@@ -58,11 +59,13 @@ class IdeaBoard(ScrollView, can_focus=True):
         Binding("e", "request('edit')", "Edit"),
         Binding("a", "request('accept')", "Accept"),
         Binding("x", "request('reject')", "Reject"),
-        Binding("d", "request('draft')", "Draft"),
+        Binding("d", "request('draft')", "Draft", show=False),
         Binding("h", "request('history')", "History"),
         Binding("r", "request('reply')", "Reply"),
         Binding("f", "request('follow_up')", "Follow"),
         Binding("c", "request('copy')", "Copy", show=False),
+        Binding("slash", "screen.focus_prompt", "Prompt"),
+        Binding("tab", "screen.focus_prompt", "Prompt", show=False),
         Binding("up,k", "cursor(-1)", "Previous", show=False),
         Binding("down,j", "cursor(1)", "Next", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),

@@ -2,12 +2,16 @@
 
 The status line says what just happened (a reply streaming, why nothing was sent, what a
 finished reply kept); the prompt box's title names the ensemble when prompts go to more than
-the session's model.
+the session's model. Letters typed in the prompt box are a prompt, never a review key: the
+box keeps every printable key, and only tab (or shift+tab) moves to the cards.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Label
@@ -20,10 +24,19 @@ PLACEHOLDER = "Ask for ideas (enter sends, esc stops)"
 READ_ONLY_PLACEHOLDER = "Read-only: this session is open in another window"
 
 
+class PromptInput(Input):
+    """The prompt box; its keys show in the footer while it has the focus."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Send"),
+        Binding("tab", "screen.focus_cards", "Cards"),
+    ]
+
+
 class PromptBar(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="stream-status")
-        yield Input(id="prompt", placeholder=PLACEHOLDER)
+        yield PromptInput(id="prompt", placeholder=PLACEHOLDER)
 
     @property
     def prompt(self) -> Input:
