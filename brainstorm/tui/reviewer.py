@@ -1,9 +1,10 @@
 """The person's side of a session screen: what they decide about ideas.
 
 A `Reviewer` runs the card actions (edit, accept, reject, back to draft, history, copy,
-follow-up) and the person's own ideas through `brainstorm.review`, the same functions the CLI
-calls, so both record the same events. It opens the dialogs those need and reports by message;
-the screen redraws the cards and moves the highlight. A read-only window records nothing.
+follow-up), the person's own ideas and undo (u) through `brainstorm.review`, the same
+functions the CLI calls, so both record the same events. It opens the dialogs those need
+and reports by message; the screen redraws the cards and moves the highlight. A read-only
+window records nothing.
 """
 
 from __future__ import annotations
@@ -97,6 +98,27 @@ class Reviewer(Widget):
             self.post_message(StatusLine(f"#{idea_id} unchanged: nothing recorded."))
             return
         self._record(lambda w: review.edit(w, idea_id, text), idea_id)
+
+    def undo(self) -> None:
+        """Revert the last review decision still standing (`review.undo`: a new event; the
+        history shows it). Again, and it walks further back."""
+        if self.writer is None:
+            self.post_message(StatusLine(READ_ONLY, "warning"))
+            return
+        session = self.writer.session
+        if not session.undoable:
+            self.post_message(StatusLine("Nothing to undo: no review decision is left."))
+            return
+        try:
+            undone = review.undo(self.writer)
+        except StoreError as problem:
+            self.post_message(StatusLine(str(problem), "error"))
+            return
+        self.post_message(
+            StatusLine(f"Undid: {undone.description}. u again undoes the decision before it.")
+        )
+        shown = undone.idea in self.writer.session.ideas and undone.kind != "added"
+        self.post_message(self.Changed(undone.idea if shown else None))
 
     def add_idea(self) -> None:
         """The person writes an idea of their own (it counts as theirs, not the model's)."""

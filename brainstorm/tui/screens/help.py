@@ -53,6 +53,8 @@ page; home / end the first / last card; tab or / back to the prompt box)
                 idea came from are marked "none")
   f             follow-up: expand, variations or critique
   c             copy the idea's text to the clipboard
+  u / ctrl+z    undo the last review decision (accept, reject, reopen, edit, add): a new
+                event, shown in the history; again, and it walks further back
 
 [b]In a session[/b]
   n             add your own idea

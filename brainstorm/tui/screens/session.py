@@ -263,6 +263,10 @@ class SessionScreen(Screen[None]):
     def action_add_idea(self) -> None:
         self.reviewer.add_idea()
 
+    def action_undo(self) -> None:
+        """u / ctrl+z on the cards: revert the last review decision (a new event)."""
+        self.reviewer.undo()
+
     # -- the human-first round ---------------------------------------------------------------
 
     def action_reveal(self) -> None:
@@ -486,6 +490,8 @@ class SessionScreen(Screen[None]):
             return not self.generating and not self._prompt_focused()
         if action == "where_is_back":
             return not self.generating and self._prompt_focused()
+        if action == "undo":
+            return None if self.read_only else True
         if action == "add_idea":
             # Hidden while typing: n is a letter of the prompt there.
             return None if self.read_only else not self._prompt_focused()

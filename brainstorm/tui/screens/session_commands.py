@@ -54,6 +54,13 @@ def session_commands(screen: SessionScreen) -> list[SystemCommand]:
     if not screen.read_only:
         commands.append(
             SystemCommand(
+                "Undo the last review decision",
+                "Accept, reject, reopen, edit or add: reverted by a new event (u on the cards)",
+                screen.action_undo,
+            )
+        )
+        commands.append(
+            SystemCommand(
                 "Ensemble: models, temperatures, seeds",
                 "Send each prompt to several sources at once",
                 screen.action_ensemble,

@@ -64,6 +64,7 @@ class IdeaBoard(ScrollView, can_focus=True):
         Binding("r", "request('reply')", "Reply"),
         Binding("f", "request('follow_up')", "Follow"),
         Binding("c", "request('copy')", "Copy", show=False),
+        Binding("u,ctrl+z", "screen.undo", "Undo"),
         Binding("slash", "screen.focus_prompt", "Prompt"),
         Binding("tab", "screen.focus_prompt", "Prompt", show=False),
         Binding("up,k", "cursor(-1)", "Previous", show=False),
@@ -138,6 +139,7 @@ class IdeaBoard(ScrollView, can_focus=True):
             self.refresh_bindings()
         new: list[Idea] = []
         known = changed = 0
+        cursor_row = self._row_of.get(self.cursor_id, 0) if self.cursor_id else 0
         versions = self._versions
         for idea in ideas:
             stamp = version(idea)
@@ -152,7 +154,7 @@ class IdeaBoard(ScrollView, can_focus=True):
             versions[idea.id] = stamp
         if changed:
             self.refresh_bindings()  # e.g. accept is disabled on an accepted card
-        if known < len(self._ids):  # a card went away (rare): start again
+        if known < len(self._ids):  # a card went away (an undone add): start again
             self._ids, self._row_of, self._ideas = [], {}, {}
             del self._heights[: -len(self._live) or None]
             self._valid = 0
@@ -169,8 +171,8 @@ class IdeaBoard(ScrollView, can_focus=True):
             estimates = [estimate_height(idea, width) if width else 1 for idea in new]
             self._heights[start:start] = estimates
             self._valid = min(self._valid, start)
-        if self.cursor_id not in self._row_of:
-            self.cursor_id = None
+        if self.cursor_id not in self._row_of:  # its card went: the one now in its place
+            self.cursor_id = self._ids[min(cursor_row, len(self._ids) - 1)] if self._ids else None
         self._changed()
 
     def duplicates_changed(self) -> None:
