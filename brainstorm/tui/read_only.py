@@ -11,7 +11,7 @@ from typing import Any
 from textual.actions import parse
 from textual.screen import Screen
 
-from brainstorm.tui.widgets.idea_board import WRITE_ACTIONS as CARD_WRITE_ACTIONS
+from brainstorm.tui.widgets.card_view import WRITE_ACTIONS as CARD_WRITE_ACTIONS
 
 # Session-screen (and app) actions that change the session or ask the model for ideas.
 SCREEN_WRITE_ACTIONS = frozenset({"add_idea", "ensemble", "reveal", "timer", "undo", "send"})

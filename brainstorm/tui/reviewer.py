@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from brainstorm import review
 from brainstorm.models import Idea, Status
+from brainstorm.rounds import reveal
 from brainstorm.store import SessionWriter, StoreError
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
@@ -119,6 +120,25 @@ class Reviewer(Widget):
         )
         shown = undone.idea in self.writer.session.ideas and undone.kind != "added"
         self.post_message(self.Changed(undone.idea if shown else None))
+
+    def reveal(self, *, figures_shown: bool) -> None:
+        """Human-first: show the model's hidden ideas, as the person confirmed (recorded; it
+        ends the round and cannot be undone)."""
+        if self.writer is None:
+            return
+        try:
+            count = reveal(self.writer)
+        except StoreError as problem:
+            self.post_message(StatusLine(str(problem), "error"))
+            return
+        figures = "the panel shows" if figures_shown else "m shows"
+        self.post_message(
+            StatusLine(
+                f"Revealed {count} model idea{'s' * (count != 1)}: review them as drafts;"
+                f" {figures} how they compare with yours."
+            )
+        )
+        self.post_message(self.Changed(None))
 
     def add_idea(self) -> None:
         """The person writes an idea of their own (it counts as theirs, not the model's)."""

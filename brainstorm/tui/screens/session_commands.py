@@ -10,6 +10,7 @@ from textual.app import SystemCommand
 from brainstorm.export import ExportOptions
 from brainstorm.ideation import FOLLOW_UP_TITLES
 from brainstorm.rounds import drafts_hidden
+from brainstorm.tui.widgets.round_bar import RoundBar
 
 if TYPE_CHECKING:
     from brainstorm.tui.screens.session import SessionScreen
@@ -82,7 +83,8 @@ def session_commands(screen: SessionScreen) -> list[SystemCommand]:
                 screen.action_reveal,
             )
         )
-        running = screen.round_timer is not None and not screen.round_timer.done
+        timer = screen.query_one(RoundBar).timer
+        running = timer is not None and not timer.done
         commands.append(
             SystemCommand(
                 "Writing timer: change or stop" if running else "Writing timer: start",

@@ -126,6 +126,12 @@ def render_card(
     return [strip.apply_meta(meta) for strip in lines] if meta else lines
 
 
+def hint_line(text: str, width: int, base: Style, part: PartStyle) -> Strip:
+    """One line of our own words (the empty board's hint), in the board's `empty` style."""
+    hint = Content(text).stylize(part("empty", None))
+    return Strip(hint.render_segments(base), hint.cell_length).crop_extend(0, width, None)
+
+
 def _wrapped(text: str, inner: int) -> int:
     if "\n" not in text:
         return -(-len(text) // inner) or 1

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brainstorm.metrics import idea_metrics
-from brainstorm.models import Author, Idea
+from brainstorm.models import Author, Idea, Session, Status
 from brainstorm.presentation import duplicate_flag, source_label, status_label
+from brainstorm.tui.widgets.live_reply import LiveReplies
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,14 @@ def card_kind(idea: Idea) -> str:
 Near = tuple[tuple[int, ...], int]
 
 
+def follow_up_origin(session: Session, idea: Idea) -> str | None:
+    """ "critique of #3" for the ideas a follow-up produced (None for the others)."""
+    record = session.prompts.get(idea.prompt_id or "")
+    if record is None or record.follow_up is None:
+        return None
+    return f"{record.follow_up} of #{record.parent_idea}"
+
+
 def idea_view(idea: Idea, *, origin: str | None, near: Near) -> CardView:
     """The card of a stored idea (``origin``: "critique of #3" for a follow-up's ideas;
     ``near``: its flag, "≈ #3 #7 +9,993")."""
@@ -98,6 +107,34 @@ def live_view(text: str, title: str | None, *, writing: bool, source: str) -> Ca
         meta="",
         kind="live",
     )
+
+
+# Actions that change the session (disabled in a read-only session).
+WRITE_ACTIONS = frozenset({"edit", "accept", "reject", "draft", "follow_up"})
+# A status action on an idea already in that status does nothing: disabled.
+SAME_STATUS = {"accept": Status.ACCEPTED, "reject": Status.REJECTED, "draft": Status.DRAFT}
+
+
+def card_action_open(idea: Idea | None, action: str, read_only: bool) -> bool:
+    """Whether a card's key does something now (the footer dims it otherwise)."""
+    if idea is None or (read_only and action in WRITE_ACTIONS):
+        return False
+    return SAME_STATUS.get(action) is not idea.status
+
+
+def live_views(live: LiveReplies) -> list[CardView]:
+    """The cards of replies still streaming: each source's completed ideas, then the one
+    being written (none while a human-first round keeps them hidden)."""
+    views: list[CardView] = []
+    if live.hidden:
+        return views
+    for stream in live.streams.values():
+        for title, text in stream.completed:
+            views.append(live_view(text, title, writing=False, source=stream.label))
+        pending = stream.splitter.pending
+        if pending is not None and (pending.text or pending.title):
+            views.append(live_view(pending.text, pending.title, writing=True, source=stream.label))
+    return views
 
 
 def version(idea: Idea) -> tuple[object, ...]:

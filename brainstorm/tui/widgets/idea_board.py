@@ -15,9 +15,7 @@ cards come in the order they first appeared, then the live cards of replies stil
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from itertools import accumulate
 from typing import ClassVar
 
 from textual import events
@@ -30,27 +28,34 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
 
-from brainstorm.models import Idea, Status
+from brainstorm.models import Idea
+from brainstorm.tui.widgets.board_rows import Rows
 from brainstorm.tui.widgets.card_render import (
     Cursor,
     card_lines,
     estimate_height,
+    hint_line,
     inner_width,
     render_card,
 )
 from brainstorm.tui.widgets.card_view import (
     CardView,
     Near,
+    card_action_open,
     figures_tooltip,
     idea_view,
-    live_view,
+    live_views,
     version,
 )
 from brainstorm.tui.widgets.live_reply import LiveReplies
 
-# Actions that change the session (disabled in a read-only session).
-WRITE_ACTIONS = frozenset({"edit", "accept", "reject", "draft", "follow_up"})
 KINDS = ("draft", "accepted", "rejected", "human", "live")
+#: The parts of a card app.tcss styles: `IdeaBoard > .card--badge-draft` and so on.
+PARTS = (
+    *["ref", "source", "title", "meta", "incomplete", "duplicate", "empty", "frame-cursor"],
+    *("marker-focused", "marker-blurred"),
+    *(f"{part}-{kind}" for part in ("badge", "body", "frame") for kind in KINDS),
+)
 EMPTY_HINT = "No ideas yet. Type in the prompt box below and press enter, or n to add your own."
 
 
@@ -61,7 +66,7 @@ class IdeaBoard(ScrollView, can_focus=True):
         Binding("x", "request('reject')", "Reject"),
         Binding("d", "request('draft')", "Draft", show=False),
         Binding("h", "request('history')", "History"),
-        Binding("r", "request('reply')", "Reply"),
+        Binding("r", "request('reply')", "Reply", show=False),  # no room at 80 columns
         Binding("f", "request('follow_up')", "Follow"),
         Binding("c", "request('copy')", "Copy", show=False),
         Binding("u,ctrl+z", "screen.undo", "Undo"),
@@ -75,19 +80,7 @@ class IdeaBoard(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "card--ref",
-        "card--source",
-        "card--title",
-        "card--meta",
-        "card--incomplete",
-        "card--duplicate",
-        "card--empty",
-        "card--marker-focused",
-        "card--marker-blurred",
-        "card--frame-cursor",
-        *(f"card--{part}-{kind}" for part in ("badge", "body", "frame") for kind in KINDS),
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"card--{part}" for part in PARTS}
 
     class Requested(Message):
         """The person asked for `action` on idea `idea_id`."""
@@ -96,13 +89,6 @@ class IdeaBoard(ScrollView, can_focus=True):
             super().__init__()
             self.idea_id = idea_id
             self.action = action
-
-    class Highlighted(Message):
-        """The highlight moved to idea `idea_id`."""
-
-        def __init__(self, idea_id: int) -> None:
-            super().__init__()
-            self.idea_id = idea_id
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -115,9 +101,7 @@ class IdeaBoard(ScrollView, can_focus=True):
         self._origin: Callable[[Idea], str | None] = lambda idea: None
         self._near: Callable[[int], Near] = lambda idea_id: ((), 0)
         self._live: list[CardView] = []  # cards of replies still streaming, after the stored
-        self._heights: list[int] = []  # per row (stored, then live), estimated or measured
-        self._offsets: list[int] = [0]  # first line of each row, valid up to row _valid
-        self._valid = 0
+        self._rows = Rows()  # stored cards, then live ones: heights and start lines
         self._width = 0
         self._empty = False
         self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(256)
@@ -156,8 +140,7 @@ class IdeaBoard(ScrollView, can_focus=True):
             self.refresh_bindings()  # e.g. accept is disabled on an accepted card
         if known < len(self._ids):  # a card went away (an undone add): start again
             self._ids, self._row_of, self._ideas = [], {}, {}
-            del self._heights[: -len(self._live) or None]
-            self._valid = 0
+            self._rows.replace_from(0, [self._live_height(view) for view in self._live])
             new = list(ideas)
             self._versions = {idea.id: version(idea) for idea in ideas}
         if new:
@@ -169,8 +152,7 @@ class IdeaBoard(ScrollView, can_focus=True):
             self._ids.extend(idea.id for idea in new)
             # Before the first layout the width is unknown: on_resize estimates them all.
             estimates = [estimate_height(idea, width) if width else 1 for idea in new]
-            self._heights[start:start] = estimates
-            self._valid = min(self._valid, start)
+            self._rows.insert(start, estimates)
         if self.cursor_id not in self._row_of:  # its card went: the one now in its place
             self.cursor_id = self._ids[min(cursor_row, len(self._ids) - 1)] if self._ids else None
         self._changed()
@@ -187,10 +169,13 @@ class IdeaBoard(ScrollView, can_focus=True):
 
     # -- live cards --------------------------------------------------------------------------
 
-    def start_live(self, live: LiveReplies) -> None:
-        """A request went out: its live cards will show below the stored ones."""
+    def show_live(self, live: LiveReplies) -> None:
+        """The live cards of ``live`` (a request went out, a source finished, all did): below
+        the stored cards, which replace each source's live ones when it finishes."""
         self.show_empty(False)
-        self._set_live(live)
+        self._live = views = live_views(live)
+        self._rows.replace_from(len(self._ids), [self._live_height(view) for view in views])
+        self._changed()
 
     def draw_live(self, live: LiveReplies) -> str | None:
         """Show what arrived since the last redraw, following the end when scrolled there.
@@ -200,31 +185,10 @@ class IdeaBoard(ScrollView, can_focus=True):
         if status is None:
             return None
         if not live.hidden:
-            self._set_live(live)
+            self.show_live(live)
             if follow:
                 self.scroll_to_end()
         return status
-
-    def drop_live(self, live: LiveReplies) -> None:
-        """One source finished (or all did): its stored cards replace its live ones."""
-        self._set_live(live)
-
-    def _set_live(self, live: LiveReplies) -> None:
-        views: list[CardView] = []
-        if not live.hidden:
-            for stream in live.streams.values():
-                for title, text in stream.completed:
-                    views.append(live_view(text, title, writing=False, source=stream.label))
-                pending = stream.splitter.pending
-                if pending is not None and (pending.text or pending.title):
-                    views.append(
-                        live_view(pending.text, pending.title, writing=True, source=stream.label)
-                    )
-        self._live = views
-        del self._heights[len(self._ids) :]
-        self._heights.extend(self._live_height(view) for view in views)
-        self._valid = min(self._valid, len(self._ids))
-        self._changed()
 
     def _live_height(self, view: CardView) -> int:
         return len(self._draw(view, None, ("live", view)))
@@ -234,31 +198,9 @@ class IdeaBoard(ScrollView, can_focus=True):
     def _card_width(self) -> int:
         return self.scrollable_content_region.width
 
-    def _offsets_valid(self) -> None:
-        """Bring `_offsets` (the first line of every row) up to date after height changes."""
-        start = self._valid
-        if start >= len(self._heights):
-            return
-        del self._offsets[start + 1 :]
-        sums = accumulate(self._heights[start:], initial=self._offsets[start])
-        next(sums)  # the initial value, already there
-        self._offsets.extend(sums)
-        self._valid = len(self._heights)
-
-    def _row_at(self, line: int) -> int | None:
-        if not self._heights:
-            return None
-        self._offsets_valid()
-        row = bisect_right(self._offsets, line) - 1
-        return row if 0 <= row < len(self._heights) else None
-
-    def _top(self, row: int) -> int:
-        self._offsets_valid()
-        return self._offsets[row]
-
     def _update_size(self) -> None:
-        self._offsets_valid()
-        height = self._offsets[-1] if self._heights else (3 if self._empty else 0)
+        rows = self._rows
+        height = rows.total if len(rows) else (3 if self._empty else 0)
         size = Size(self._card_width(), height)
         if size != self.virtual_size:
             self.virtual_size = size
@@ -272,20 +214,18 @@ class IdeaBoard(ScrollView, can_focus=True):
     def _measure(self, row: int) -> list[Strip]:
         """Draw row ``row`` (which measures it); later rows move if its height changed."""
         strips = self._strips(row)
-        if self._heights[row] != len(strips):
-            self._heights[row] = len(strips)
-            self._valid = min(self._valid, row)
+        self._rows.set_height(row, len(strips))
         return strips
 
     def _measure_view(self) -> None:
         """Measure the rows in view, from the top down (the top row does not move)."""
         top = self.scroll_offset.y
         bottom = top + self.scrollable_content_region.height
-        row = self._row_at(top)
+        row = self._rows.at(top)
         if row is None:
             return
-        line = self._offsets[row]
-        while row < len(self._heights) and line < bottom:
+        line = self._rows.top(row)
+        while row < len(self._rows) and line < bottom:
             line += len(self._measure(row))
             row += 1
         self._update_size()
@@ -296,9 +236,9 @@ class IdeaBoard(ScrollView, can_focus=True):
             self._width = width
             self._cache.clear()
             ideas = self._ideas
-            self._heights = [estimate_height(ideas[i], width) for i in self._ids]
-            self._heights.extend(self._live_height(view) for view in self._live)
-            self._valid = 0
+            heights = [estimate_height(ideas[i], width) for i in self._ids]
+            heights += [self._live_height(view) for view in self._live]
+            self._rows.replace_from(0, heights)
             self._changed()
             self.scroll_to_cursor()
 
@@ -347,16 +287,15 @@ class IdeaBoard(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.get_visual_style().rich_style
         line = self.scroll_offset.y + y
-        if not self._heights:
+        if not len(self._rows):
             if self._empty and y == 1:
-                hint = Content(EMPTY_HINT).stylize(self._part("empty", None))
-                return Strip(hint.render_segments(self.get_visual_style()), hint.cell_length)
+                return hint_line(EMPTY_HINT, width, self.get_visual_style(), self._part)
             return Strip.blank(width, base)
-        row = self._row_at(line)
+        row = self._rows.at(line)
         if row is None:
             return Strip.blank(width, base)
         strips = self._strips(row)
-        offset = line - self._top(row)
+        offset = line - self._rows.top(row)
         return strips[offset] if 0 <= offset < len(strips) else Strip.blank(width, base)
 
     def on_focus(self) -> None:
@@ -378,14 +317,11 @@ class IdeaBoard(ScrollView, can_focus=True):
         """Highlight the card of ``idea_id`` (and bring it into view)."""
         if idea_id not in self._row_of:
             return
-        changed = idea_id != self.cursor_id
         self.cursor_id = idea_id
         if scroll:
             self.scroll_to_cursor()
         self.refresh()
         self.refresh_bindings()
-        if changed:
-            self.post_message(self.Highlighted(idea_id))
 
     def scroll_to_cursor(self) -> None:
         """Bring the highlighted card into view (its top, when it is taller than the view)."""
@@ -393,8 +329,8 @@ class IdeaBoard(ScrollView, can_focus=True):
             return
         row = self._row_of[self.cursor_id]
         self._measure(row)
-        top = self._top(row)
-        bottom = top + self._heights[row] - 1  # without the blank line after it
+        top = self._rows.top(row)
+        bottom = top + self._rows.height(row) - 1  # without the blank line after it
         self._changed()
         view = self.scrollable_content_region.height
         y = self.scroll_y
@@ -408,10 +344,9 @@ class IdeaBoard(ScrollView, can_focus=True):
     def scroll_to_end(self) -> None:
         """Scroll to the last line, measuring the rows that will be in view first."""
         view = self.scrollable_content_region.height
-        row, seen = len(self._heights) - 1, 0
+        row, seen = len(self._rows) - 1, 0
         while row >= 0 and seen < view:
-            self._measure(row)
-            seen += self._heights[row]
+            seen += len(self._measure(row))
             row -= 1
         self._changed()
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
@@ -429,10 +364,9 @@ class IdeaBoard(ScrollView, can_focus=True):
         if not self._ids or self.cursor_id is None:
             self.action_cursor(step)
             return
-        line = (
-            self._top(self._row_of[self.cursor_id]) + step * self.scrollable_content_region.height
-        )
-        row = self._row_at(max(0, line))
+        page = self.scrollable_content_region.height
+        line = self._rows.top(self._row_of[self.cursor_id]) + step * page
+        row = self._rows.at(max(0, line))
         row = len(self._ids) - 1 if row is None else min(row, len(self._ids) - 1)
         self.move_cursor(self._ids[row])
 
@@ -462,17 +396,8 @@ class IdeaBoard(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "request" and parameters:
             idea = self._ideas.get(self.cursor_id) if self.cursor_id is not None else None
-            if idea is None:
-                return None
-            name = str(parameters[0])
-            if self.read_only and name in WRITE_ACTIONS:
-                return None  # shown, but disabled: the notice says why
-            if name == "accept" and idea.status is Status.ACCEPTED:
-                return None
-            if name == "reject" and idea.status is Status.REJECTED:
-                return None
-            if name == "draft" and idea.status is Status.DRAFT:
-                return None
+            # Disabled ones stay in the footer, dimmed (a read-only window's notice says why).
+            return True if card_action_open(idea, str(parameters[0]), self.read_only) else None
         return True
 
     def action_request(self, name: str) -> None:
@@ -492,10 +417,10 @@ class IdeaBoard(ScrollView, can_focus=True):
 
     def top_of(self, idea_id: int) -> int:
         """The first line of a stored card."""
-        return self._top(self._row_of[idea_id])
+        return self._rows.top(self._row_of[idea_id])
 
     def live_tops(self) -> list[int]:
-        return [self._top(len(self._ids) + n) for n in range(len(self._live))]
+        return [self._rows.top(len(self._ids) + n) for n in range(len(self._live))]
 
     def card_text(self, idea_id: int) -> list[Content]:
         """The styled text of a stored card (without its frame)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -34,6 +35,22 @@ class PromptInput(Input):
 
 
 class PromptBar(Vertical):
+    def __init__(self, drafts: dict[str, str], session_id: str) -> None:
+        super().__init__()
+        self.drafts = drafts  # prompts typed but not sent, by session (kept by the app)
+        self.session_id = session_id
+
+    def on_mount(self) -> None:
+        self.prompt.value = self.drafts.get(self.session_id, "")
+
+    @on(Input.Changed, "#prompt")
+    def _keep(self, event: Input.Changed) -> None:
+        """A prompt not sent yet outlives leaving the session, for the next visit."""
+        if event.value.strip():
+            self.drafts[self.session_id] = event.value
+        else:
+            self.drafts.pop(self.session_id, None)
+
     def compose(self) -> ComposeResult:
         yield Label("", id="stream-status")
         yield PromptInput(id="prompt", placeholder=PLACEHOLDER)

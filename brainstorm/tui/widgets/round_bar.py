@@ -54,6 +54,8 @@ class RoundBar(Horizontal):
         hides the bar) and the countdown of the session's timer, if one was started."""
         self.waiting = waiting
         self.display = waiting is not None
+        if waiting is None:  # no round, or it is over (revealed): no timer either
+            self.timers.pop(self.session_id, None)
         if waiting is not None:
             self.query_one("#round-notice", Label).update(
                 Content(
@@ -122,10 +124,6 @@ class RoundBar(Horizontal):
     def _reveal_answered(self, confirmed: bool | None) -> None:
         if confirmed:
             self.post_message(self.RevealConfirmed())
-
-    def end(self) -> None:
-        """The round is over (revealed): its timer goes."""
-        self.timers.pop(self.session_id, None)
 
     def choose_timer(self) -> None:
         """Start (or stop) a countdown for writing your own ideas before the reveal."""
