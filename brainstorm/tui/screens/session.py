@@ -13,6 +13,7 @@ there, on the highlighted card.
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import ClassVar
 
@@ -263,6 +264,10 @@ class SessionScreen(SessionLayout):
         # A running reply closes the writer once its partial text is stored.
         if self.writer is not None and not self.generation.release_writer_when_done():
             self.writer.close()
+        # The screen froze the heap with the session in it (session_layout): thaw it, and
+        # once this screen is gone, collect it (its widgets hold cycles) and freeze again.
+        gc.unfreeze()
+        self.app.call_after_refresh(refreeze_heap)
 
     # -- model pull / reload -----------------------------------------------------------------
 
@@ -310,3 +315,9 @@ class SessionScreen(SessionLayout):
 
     def palette_commands(self) -> list[SystemCommand]:
         return session_commands(self)
+
+
+def refreeze_heap() -> None:
+    """Collect what a closed session screen left, then freeze what is left (as at start-up)."""
+    gc.collect()
+    gc.freeze()

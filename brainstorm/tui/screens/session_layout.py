@@ -10,6 +10,7 @@ by the app; it never reaches into the app for them.
 from __future__ import annotations
 
 import asyncio
+import gc
 from functools import partial
 
 from textual import on
@@ -120,6 +121,11 @@ class SessionLayout(Screen[None]):
         # Nobody decided to review yet: typed letters are a prompt. (A read-only window has
         # no prompt box; its cards take no write key.)
         (board if self.read_only else self.query_one("#prompt", Input)).focus()
+        # The session just read (10,000 ideas are some 100,000 objects) leaves the cyclic
+        # collector's reach, like the start-up heap (app.py): a full collection walking it
+        # took ~100 ms, in the middle of a key or a stream redraw. Reference counting still
+        # frees it when the session closes (its objects hold no cycles).
+        gc.freeze()
 
     def _show_round(self) -> None:
         """The human-first notice: how many model ideas wait, hidden, for the reveal."""
