@@ -74,7 +74,7 @@ async def test_cards_header_list_and_history_show_escapes(
         assert "👨\u200d👩\u200d👧 — مكتبة أدوات مشتركة" in shown
         assert not HIDDEN & set(shown)
 
-        await pilot.press("h")  # the first card is focused: its history
+        await pilot.press("tab", "h")  # to the cards (the prompt has the focus): #1's history
         await pilot.pause()
         history = screen_text(app)
         assert "Pay the invoice to <U+202E>evil<U+200B>corp today." in history  # the original
@@ -136,7 +136,7 @@ async def test_the_editor_shows_escapes_and_saves_the_exact_characters(
     async with app.run_test(size=(120, 40)) as pilot:
         await open_first_session(pilot)
         await settle(pilot)
-        await pilot.press("e")
+        await pilot.press("tab", "e")  # to the cards (the prompt has the focus): edit #1
         await pilot.pause()
         notice = " ".join(screen_text(app).split())
         assert "This text holds 2 invisible or direction-changing characters" in notice
