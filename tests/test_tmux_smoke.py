@@ -174,7 +174,7 @@ def test_typing_in_a_reopened_session_is_a_prompt_not_a_review(
     dialog). Typed in a real terminal, they are a prompt."""
     fake_ollama.add_model(MODEL, reply=REPLY)
     store = SessionStore(tmp_path / "sessions")
-    with store.create("Quiet offices", technique="open", model=MODEL) as writer:
+    with store.create("Quiet offices", technique="open", default_model=MODEL) as writer:
         for number, text in enumerate(("Phone booths for calls", "Quiet hours"), start=1):
             writer.append(IdeaDrafted(idea=number, text=text, model=MODEL, backend="ollama"))
         session_id = writer.session_id
