@@ -27,7 +27,7 @@ async def test_card_figures_use_plain_words(settings: Settings, store: SessionSt
         assert "words you added, cut or replaced" in str(board.tooltip)
         await pilot.hover(IdeaBoard, offset=(10, board.top_of(2) + 1 - board.scroll_offset.y))
         assert board.tooltip is None
-        await pilot.press("m")
+        await pilot.press("tab", "m")  # to the cards (m typed in the prompt box is a letter)
         await pilot.pause()
         panel = " ".join(screen_text(app).split())
         assert "words changed" in panel and "cutting a lot passes 100%" in panel
