@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from brainstorm.converge_events import ThemeRecord
 from brainstorm.ideation import (
     DEFAULT_TECHNIQUE,
     FOLLOW_UP_TITLES,
@@ -23,6 +24,7 @@ from brainstorm.ideation import (
     TechniqueError,
     build_follow_up_messages,
     build_messages,
+    build_theme_label_messages,
     get_technique,
 )
 from brainstorm.llm import resolve_model
@@ -149,6 +151,43 @@ def build_follow_up(
         structured=structured,
         parent_idea=idea.id,
         follow_up=kind,
+    )
+
+
+#: Ideas of a theme shown to the model when it names the theme (the first, by id).
+LABEL_SAMPLE = 12
+#: Characters of each idea shown (a label needs the gist, not every word).
+LABEL_IDEA_CHARS = 200
+
+
+def build_theme_label(
+    session: Session,
+    theme: ThemeRecord,
+    ideas: Sequence[Idea],
+    *,
+    backend: Backend,
+    model: str,
+    options: Mapping[str, Any] | None = None,
+) -> AskRequest:
+    """Ask ``model`` to name one theme from (some of) its ``ideas`` and characteristic words.
+    The reply is a label, not ideas: `brainstorm.themes.labels` sends it and stores the
+    label as a DRAFT."""
+    texts = []
+    for idea in list(ideas)[:LABEL_SAMPLE]:
+        text = (
+            f"{idea.title.strip()}: {idea.text}" if idea.title and idea.title.strip() else idea.text
+        )
+        text = " ".join(text.split())
+        texts.append(text if len(text) <= LABEL_IDEA_CHARS else text[: LABEL_IDEA_CHARS - 1] + "…")
+    messages = build_theme_label_messages(session.topic, texts, theme.terms)
+    return _request(
+        session,
+        f"name theme T{theme.id}",
+        messages,
+        backend=backend,
+        sources=[Source(model)],
+        technique=None,
+        options=options,
     )
 
 

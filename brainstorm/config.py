@@ -24,6 +24,7 @@ ENV_VARS: dict[str, str] = {
     "duplicate_threshold": "BRAINSTORM_DUPLICATE_THRESHOLD",
     "embedding_model": "BRAINSTORM_EMBEDDING_MODEL",
     "export_dir": "BRAINSTORM_EXPORT_DIR",
+    "voter": "BRAINSTORM_VOTER",
 }
 
 
@@ -57,6 +58,8 @@ class Settings(BaseModel):
     # Where the app's export key (shift+e) writes; None: `exports/` next to the sessions
     # directory (see `export_directory`).
     export_dir: Path | None = None
+    # Your name on votes, theme names and accepted theme labels; None: your login name.
+    voter: str | None = None
 
     @field_validator("sessions_dir", "export_dir")
     @classmethod

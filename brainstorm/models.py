@@ -10,22 +10,31 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from brainstorm.converge_events import (
+    ThemeBoard,
+    ThemeLabelAccepted,
+    ThemeLabelled,
+    ThemesGrouped,
+    VoteCast,
+    VoteWithdrawn,
+    apply_converge,
+)
+
+# Re-exported: the store and older callers import them from here.
+from brainstorm.event_base import _Event as _Event
+from brainstorm.event_base import utc_now as utc_now
 from brainstorm.prompt_records import PromptRecord
 
 # 2: replies are kept verbatim (`reply_text`), ideas are appended as each completes, the
 # session's configured model is `default_model` (1 called it `model`). Both are read.
 SCHEMA_VERSION = 2
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Status(StrEnum):
@@ -60,13 +69,6 @@ class GenerationStats(BaseModel):
 
 
 # --- events -----------------------------------------------------------------------------------
-
-
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    seq: int = 0  # assigned by the writer
-    at: datetime = Field(default_factory=utc_now)
 
 
 class SessionCreated(_Event):
@@ -216,7 +218,12 @@ Event = Annotated[
     | GenerationInterrupted
     | IdeasRevealed
     | Note
-    | TornLineSkipped,
+    | TornLineSkipped
+    | ThemesGrouped
+    | ThemeLabelled
+    | ThemeLabelAccepted
+    | VoteCast
+    | VoteWithdrawn,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -349,6 +356,10 @@ class Session(BaseModel):
     undoable: list[ReviewAction] = Field(default_factory=list)
     # A person's ideas whose adding was undone: gone from every view, but their ids stay taken.
     withdrawn: dict[int, Idea] = Field(default_factory=dict)
+    # The latest grouping into themes and its labels (`brainstorm.themes`), if any.
+    themes: ThemeBoard | None = None
+    # People's votes: idea id → voter → points (`brainstorm.votes`).
+    votes: dict[int, dict[str, int]] = Field(default_factory=dict)
 
     @classmethod
     def from_created(cls, event: SessionCreated) -> Session:
@@ -521,6 +532,10 @@ class Session(BaseModel):
                 self.notes.append(event.text)
             case TornLineSkipped():
                 pass
+            case (
+                ThemesGrouped() | ThemeLabelled() | ThemeLabelAccepted() | VoteCast() | VoteWithdrawn()
+            ):
+                apply_converge(self, event)
 
     def _remember(self, action: ReviewAction) -> None:
         self.ideas[action.idea].actions.append(action)

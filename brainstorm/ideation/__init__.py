@@ -21,6 +21,7 @@ from brainstorm.ideation.prompts import (
     STRUCTURED_INSTRUCTION,
     build_follow_up_messages,
     build_messages,
+    build_theme_label_messages,
 )
 from brainstorm.ideation.splitter import IdeaStreamSplitter, ideas_from_reply, split_ideas
 from brainstorm.ideation.structured import parse_structured
@@ -49,6 +50,7 @@ __all__ = [
     "UnknownTechnique",
     "build_follow_up_messages",
     "build_messages",
+    "build_theme_label_messages",
     "get_technique",
     "ideas_from_reply",
     "load_techniques",

@@ -135,3 +135,29 @@ def build_follow_up_messages(
         Message("system", _FOLLOW_UP_SYSTEM),
         Message("user", _with_format(content, structured)),
     ]
+
+
+_THEME_LABEL_SYSTEM: Final = (
+    "You name groups of ideas from a brainstorm. A person will read your name and then keep it, "
+    "change it or throw it away. Answer in the same language as the ideas."
+)
+
+THEME_LABEL_PROMPT: Final = (
+    "Brainstorm topic: {topic}\n\n"
+    "These ideas from the brainstorm were grouped together:\n{ideas}\n\n"
+    "Words that set them apart from the other ideas: {terms}\n\n"
+    "Give this group a short name, 2 to 5 words, that says what its ideas have in common. "
+    "Answer with the name only: no quotes, no numbering, no explanation."
+)
+
+
+def build_theme_label_messages(
+    topic: str, idea_texts: list[str], terms: list[str]
+) -> list[Message]:
+    """Messages asking the model to name one theme from some of its ideas (one per line)."""
+    listed = "\n".join(f"- {' '.join(text.split())}" for text in idea_texts)
+    content = _fill(
+        THEME_LABEL_PROMPT,
+        {"topic": _require_topic(topic), "ideas": listed, "terms": ", ".join(terms) or "(none)"},
+    )
+    return [Message("system", _THEME_LABEL_SYSTEM), Message("user", content)]
