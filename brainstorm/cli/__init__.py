@@ -97,6 +97,8 @@ from brainstorm.cli import (  # noqa: E402
     review_cmds,
     session_cmds,
     stats_cmds,
+    themes_cmd,
+    vote_cmds,
 )
 
 session_cmds.register(app)
@@ -104,6 +106,8 @@ ask_cmd.register(app)
 review_cmds.register(app)
 models_cmd.register(app)
 stats_cmds.register(app)
+themes_cmd.register(app)
+vote_cmds.register(app)
 batch_cmd.register(app)
 export_cmd.register(app)
 

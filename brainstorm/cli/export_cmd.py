@@ -25,6 +25,17 @@ from brainstorm.cli.common import (
 class Format(StrEnum):
     md = "md"
     json = "json"
+    mermaid = "mermaid"
+    opml = "opml"
+
+
+#: The format an output file's extension implies when --format is not given.
+_BY_SUFFIX = {
+    ".json": Format.json,
+    ".mmd": Format.mermaid,
+    ".mermaid": Format.mermaid,
+    ".opml": Format.opml,
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -63,8 +74,9 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="md (markdown with YAML front matter) or json. [default: json for a .json"
-            " output file, else md]",
+            help="md (markdown with YAML front matter), json, mermaid (a mind map: topic →"
+            " themes → ideas) or opml (the same as an outline for mind-map apps). [default:"
+            " from the output file's extension (.json, .mmd, .opml), else md]",
             show_default=False,
         ),
     ] = None,
@@ -72,7 +84,8 @@ def export(
         bool, typer.Option("--force", help="Replace the output file if it exists.")
     ] = False,
 ) -> None:
-    """Export a session as markdown with YAML front matter, or as JSON.
+    """Export a session as markdown with YAML front matter, as JSON, or as a mind map
+    (Mermaid or OPML: topic → themes → ideas, by the themes of `brainstorm themes`).
 
     Drafts are included with a DRAFT badge unless --accepted-only; rejected ideas only with
     --include-rejected. Files are written atomically (a temporary file renamed into place)."""
@@ -94,7 +107,8 @@ def export(
         )
     to_stdout = output is None or str(output) == "-"
     if fmt is None:
-        fmt = Format.json if not to_stdout and output and output.suffix == ".json" else Format.md
+        suffix = output.suffix.lower() if output is not None and not to_stdout else ""
+        fmt = _BY_SUFFIX.get(suffix, Format.md)
     options = ExportOptions(
         format=fmt.value,
         include_drafts=not accepted_only,

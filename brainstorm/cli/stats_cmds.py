@@ -107,6 +107,10 @@ def stats(
 
         report, similarity = duplicate_report(state, s, comparison_texts(s))
         rounds = human_first_figures(s, similarity)
+        from brainstorm.exhaustion import exhaustion_curve, side_similarity
+
+        curve = exhaustion_curve(s, report)
+        side = side_similarity(s, similarity)
     per_idea = session_idea_metrics(s)
     figures = aggregate(per_idea.values())
     if as_json:
@@ -128,6 +132,8 @@ def stats(
                 ],
                 "duplicates": report.as_json(),
                 "human_first": rounds.as_json() if rounds else None,
+                "exhaustion": curve.as_json(),
+                "similarity": side.as_json(),
             }
         )
         return
@@ -135,6 +141,15 @@ def stats(
     stdout.print(summary_table(f"{visible(s.topic)} ({s.id})", figures))
     stdout.print()
     stdout.print(diversity_table(s, report, limit=groups))
+    from brainstorm.cli.converge_tables import exhaustion_table, side_table, verdict_lines
+
+    stdout.print()
+    if curve.rounds:
+        stdout.print(exhaustion_table(curve))
+    for line in verdict_lines(curve, s.id):
+        stdout.print(line)
+    stdout.print()
+    stdout.print(side_table(side))
     if rounds is not None:
         stdout.print()
         stdout.print(human_first_table(s, rounds))

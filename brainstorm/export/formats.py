@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from brainstorm.export.json_writer import json_document
 from brainstorm.export.markdown_writer import markdown_document
+from brainstorm.export.mermaid_writer import mermaid_document
+from brainstorm.export.opml_writer import opml_document
 from brainstorm.export.selection import ExportFormat, ExportOptions, Selection, select
 from brainstorm.models import Session
 
@@ -26,6 +28,8 @@ class Format:
 FORMATS: dict[ExportFormat, Format] = {
     "md": Format(".md", markdown_document),
     "json": Format(".json", json_document),
+    "mermaid": Format(".mmd", mermaid_document),
+    "opml": Format(".opml", opml_document),
 }
 
 

@@ -44,7 +44,7 @@ __all__ = [
 #: Version of the export layout (front matter ``brainstorm_export``, JSON ``version``).
 EXPORT_VERSION = 1
 
-ExportFormat = Literal["md", "json"]
+ExportFormat = Literal["md", "json", "mermaid", "opml"]
 BadgeKind = Literal[
     "draft", "accepted_as_is", "accepted_after_edits", "rejected", "written_by_person"
 ]
