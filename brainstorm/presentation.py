@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from brainstorm.converge_events import ThemeRecord
 from brainstorm.models import Author, Idea, ReviewAction, Status
 
 STATUS_WORDS: dict[Status, str] = {
@@ -93,3 +94,17 @@ def kept_refs(ideas: Sequence[Idea]) -> str:
     listed = numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
     incomplete = [f"#{idea.id}" for idea in ideas if idea.incomplete]
     return f"{listed} ({', '.join(incomplete)} marked INCOMPLETE)" if incomplete else listed
+
+
+def theme_label_source(theme: ThemeRecord) -> str:
+    """Who named a theme, as the CLI and the app say it (a model name stays a DRAFT until a
+    person accepts it)."""
+    if theme.is_other:
+        return "ideas that fit no theme"
+    if theme.label_status == "draft":
+        return f"DRAFT name by the model ({theme.label_model or 'model'})"
+    if theme.label_status == "accepted":
+        return f"the model's name, accepted by {theme.labelled_by or 'a person'}"
+    if theme.label_status == "written":
+        return f"named by {theme.labelled_by or 'a person'}"
+    return "characteristic words"

@@ -26,7 +26,7 @@ from brainstorm.cli.common import (
 
 if TYPE_CHECKING:
     from brainstorm.cli.common import CliState
-    from brainstorm.converge_events import ThemeBoard, ThemeRecord
+    from brainstorm.converge_events import ThemeBoard
     from brainstorm.models import Idea, Session
     from brainstorm.store import SessionWriter
     from brainstorm.themes import ThemeView
@@ -242,19 +242,6 @@ async def _label_all(state: CliState, writer: SessionWriter, todo: list[ThemeVie
 # --- showing ------------------------------------------------------------------------------------
 
 
-def label_source(theme: ThemeRecord) -> str:
-    """Who named a theme, in words (the same in text and, as fields, in JSON)."""
-    if theme.is_other:
-        return "ideas that fit no theme"
-    if theme.label_status == "draft":
-        return f"DRAFT name by the model ({theme.label_model or 'model'})"
-    if theme.label_status == "accepted":
-        return f"the model's name, accepted by {theme.labelled_by or 'a person'}"
-    if theme.label_status == "written":
-        return f"named by {theme.labelled_by or 'a person'}"
-    return "characteristic words"
-
-
 def _theme_json(view: ThemeView) -> dict[str, Any]:
     theme = view.theme
     return {
@@ -330,6 +317,7 @@ def _print_themes(
 ) -> None:
     from rich.text import Text
 
+    from brainstorm.presentation import theme_label_source
     from brainstorm.textsafe import visible
 
     if board is None:
@@ -356,7 +344,9 @@ def _print_themes(
         line = Text("   " if theme.is_other else f"T{theme.id:<3}", style="bold")
         line.append(visible(theme.label), style="bold")
         line.append(f"  {len(view.ideas)} idea{'s' * (len(view.ideas) != 1)} · ")
-        line.append(label_source(theme), style="bold yellow" if theme.label_is_draft else "dim")
+        line.append(
+            theme_label_source(theme), style="bold yellow" if theme.label_is_draft else "dim"
+        )
         stdout.print(line)
         shown = view.ideas if every else view.ideas[:IDEAS_SHOWN]
         for idea in shown:
