@@ -143,7 +143,9 @@ def test_themes_by_embeddings_and_their_fallback(
     data = as_json(run, "themes", session, "--method", "embeddings")
     assert data["method"] == "embeddings" and data["embedding_model"] == "nomic-embed-text"
     assert sorted(i for t in data["themes"] for i in t["ideas"]) == list(range(1, 14))
+    # The vectors are kept beside the session: a new idea needs the model, which is gone.
     fake_ollama.remove_model("nomic-embed-text")
+    ok(run, "add", session, "A bike shed by the back door")
     result = run("themes", session, "--method", "auto", "--json")
     assert result.returncode == 0
     fallback = json.loads(result.stdout)

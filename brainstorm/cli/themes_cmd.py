@@ -180,8 +180,14 @@ def _grouping(
     note = None
     embedding_model = None
     if requested != "text" and items:
+        from brainstorm.duplicates.cache import derived_paths
+
         settings = state.settings.model_copy(update={"duplicates": requested})
-        similarity = similarity_for(settings, [text for _, text in items])
+        # The vectors file beside the session (`brainstorm.duplicates`): only texts never
+        # embedded are sent; the writer stores the new ones.
+        vectors_file = derived_paths(state.store.path_for(session.id))[1]
+        texts = [text for _, text in items]
+        similarity = similarity_for(settings, texts, vectors=vectors_file, owner=writer is not None)
         note = similarity.note
         if similarity.method == "embeddings":
             embedding_model = similarity.embedding_model
