@@ -235,3 +235,11 @@ def test_stats_shows_the_exhaustion_curve(run: Run, fake_ollama: FakeOllama) -> 
     text = ok(run, "stats", session).stdout
     assert "recent rounds added almost nothing new" in text
     assert f"brainstorm themes {session}" in text and "0.377" in text
+
+
+def test_a_session_without_ideas_has_nothing_to_group(run: Run, sessions: Path) -> None:
+    name = new_session(run)
+    assert "No ideas to group" in ok(run, "themes", name).stdout
+    data = as_json(run, "themes", name)
+    assert data["themes"] == [] and not data["stored"]
+    assert '"themes_grouped"' not in (sessions / f"{name}.jsonl").read_text()

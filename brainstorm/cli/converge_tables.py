@@ -32,9 +32,11 @@ def exhaustion_table(curve: Exhaustion) -> Table:
         box=None,
         header_style="bold",
         pad_edge=False,
+        expand=True,  # without it Rich drops or cuts the first columns when a prompt is long
     )
-    for column in ("round", "ideas", "new", "", "distinct / generated", "prompt"):
-        table.add_column(column, no_wrap=True)
+    for column in ("round", "ideas", "new", "", "distinct / generated"):
+        table.add_column(column, no_wrap=True, min_width=len(column) or BAR)
+    table.add_column("prompt", no_wrap=True, overflow="ellipsis", ratio=1)
     rounds = curve.rounds
     if len(rounds) > ROUNDS_SHOWN:
         earlier = rounds[:-ROUNDS_SHOWN]
@@ -55,7 +57,7 @@ def exhaustion_table(curve: Exhaustion) -> Table:
             str(r.new),
             _bar(r.new, r.ideas),
             f"{r.total_distinct} / {r.total_ideas}",
-            Text(prompt if len(prompt) <= 40 else prompt[:39] + "…"),
+            Text(prompt) if prompt else Text("(the topic alone)", style="dim"),
         )
     return table
 

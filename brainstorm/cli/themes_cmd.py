@@ -141,7 +141,15 @@ def _group(
     every: bool,
 ) -> None:
     from brainstorm.store import SessionLocked
+    from brainstorm.themes import theme_items
 
+    current = state.store.load(session).session
+    if not theme_items(current):  # nothing to group: nothing stored
+        if as_json:
+            _show(current, None, as_json, every, stored=False, changed=False)
+        else:
+            stdout.print(f"No ideas to group in {current.id} yet (rejected ideas are not grouped).")
+        return
     try:
         writer = state.store.open_writer(session)
     except SessionLocked as locked:

@@ -154,6 +154,7 @@ def _print_ranking(session: Session, ranked: list[Ranked]) -> None:
         box=None,
         header_style="bold",
         pad_edge=False,
+        expand=True,  # without it Rich drops the first columns when an idea is long
     )
     for column, width in (("", 3), ("#", 4), ("votes", 5), ("status", 14), ("voters", 12)):
         table.add_column(column, no_wrap=True, min_width=width)
