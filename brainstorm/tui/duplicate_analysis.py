@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from brainstorm.config import Settings
     from brainstorm.duplicates import DuplicateReport, DuplicateTracker, Similarity
+    from brainstorm.exhaustion import Exhaustion
     from brainstorm.models import Session
     from brainstorm.rounds import HumanFirstFigures
 
@@ -123,3 +124,12 @@ class DuplicateAnalysis:
             return self._round_figures  # the worker is embedding the new texts
         self._round_figures = human_first_figures(session, similarity)
         return self._round_figures
+
+    def exhaustion(self, session: Session) -> Exhaustion | None:
+        """The exhaustion curve from the last report (None until the worker has run; ideas
+        newer than the report count as new until it runs again)."""
+        if self.report is None:
+            return None
+        from brainstorm.exhaustion import exhaustion_curve
+
+        return exhaustion_curve(session, self.report)

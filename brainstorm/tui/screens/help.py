@@ -66,10 +66,19 @@ page; home / end the first / last card; tab or / back to the prompt box)
                 reveal when it ends; it never reveals by itself)
   shift+p       pull the session's model when Ollama does not have it
   m             show / hide the session figures: revision figures, diversity and
-                near-duplicate groups, and the human-first comparison after the reveal
+                near-duplicate groups, the human-first comparison after the reveal, and
+                when to stop asking (distinct ideas per prompt, as a small chart)
   shift+e       export to markdown: a new <session id>.md in the export folder (config
                 export_dir; the notice says where; ctrl+p: accepted only, history)
+  shift+t       themes and votes: the ideas by theme, a vote key and the ranked short list
   esc           back to the session list (when nothing is streaming)
+
+[b]Themes and votes[/b] (shift+t in a session)
+  g             group the ideas into themes (stored; names people gave are kept)
+  b             themes / one plain list     o  the ranked short list (and back)
+  v             give the selected idea a point (your name: the voter setting, else your
+                login)     shift+v  take back your points on it
+  ↑ ↓ / j k     move between ideas     esc  back to the session
 
 [b]Figures on a card[/b] (once you have edited a model idea; h and m show more)
   words changed  words you added, cut or replaced to get from the model's text to yours;

@@ -51,6 +51,7 @@ class SessionScreen(SessionLayout):
         Binding("R", "reveal", "Reveal", show=False),
         Binding("s", "ensemble", "Sources", show=False),
         Binding("t", "timer", "Timer", show=False),
+        Binding("T", "converge", "Themes & votes", show=False),
         Binding("ctrl+r", "reload", "Retry/reload", show=False),
     ]
 
@@ -140,6 +141,14 @@ class SessionScreen(SessionLayout):
         if not panel.display and panel.has_focus:
             self.action_focus_prompt()
         panel.update_figures()
+
+    def action_converge(self) -> None:
+        """Themes, votes and the ranked short list, on their own screen."""
+        from brainstorm.tui.screens.converge import ConvergeScreen
+
+        similarity = self.figures.analysis.similarity  # its vectors, with embeddings
+        screen = ConvergeScreen(self.session, self.writer, self.services.settings, similarity)
+        self.app.push_screen(screen)
 
     def action_focus_prompt(self) -> None:
         prompt = self.query_one("#prompt", Input)

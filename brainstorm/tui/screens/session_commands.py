@@ -29,6 +29,11 @@ def session_commands(screen: SessionScreen) -> list[SystemCommand]:
             screen.action_toggle_metrics,
         ),
         SystemCommand(
+            "Themes and votes",
+            "The ideas by theme, votes and the ranked short list (shift+t)",
+            screen.action_converge,
+        ),
+        SystemCommand(
             "Export to markdown",
             f"All but rejected ideas, drafts marked DRAFT, into {folder}",
             screen.action_export,

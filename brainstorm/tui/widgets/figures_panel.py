@@ -1,5 +1,5 @@
-"""The side panel of a session (m): its figures, diversity and near-duplicate groups, and the
-human-first comparison after the reveal.
+"""The side panel of a session (m): its figures, diversity and near-duplicate groups, the
+human-first comparison after the reveal, and the exhaustion curve (when to stop asking).
 
 It also keeps the near-duplicate analysis the cards' "≈ #n" flags come from, shown or not:
 recomputed in a worker whenever a text changes (a big session takes a while), then
@@ -19,6 +19,7 @@ from brainstorm.models import Session
 from brainstorm.textsafe import visible
 from brainstorm.tui.duplicate_analysis import DuplicateAnalysis
 from brainstorm.tui.status_line import StatusLine
+from brainstorm.tui.widgets.exhaustion_chart import ExhaustionChart
 from brainstorm.tui.widgets.metrics_panel import MetricsPanel
 
 
@@ -35,6 +36,7 @@ class FiguresPanel(VerticalScroll):  # focusable: the keys scroll it at 80x24
 
     def compose(self) -> ComposeResult:
         yield MetricsPanel()
+        yield ExhaustionChart()
 
     def follow(self, session: Session, *, owner: bool) -> None:
         """The session changed: redraw the figures; update near-duplicates if a text they
@@ -53,6 +55,7 @@ class FiguresPanel(VerticalScroll):  # focusable: the keys scroll it at 80x24
         panel.metrics = session_metrics(session)
         panel.duplicates = self.analysis.report
         panel.human_first = self.analysis.human_first_figures(session)
+        self.query_one(ExhaustionChart).curve = self.analysis.exhaustion(session)
 
     @work(exclusive=True, group="duplicates", exit_on_error=False)
     async def _find_duplicates(self) -> None:
