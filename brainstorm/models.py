@@ -533,7 +533,11 @@ class Session(BaseModel):
             case TornLineSkipped():
                 pass
             case (
-                ThemesGrouped() | ThemeLabelled() | ThemeLabelAccepted() | VoteCast() | VoteWithdrawn()
+                ThemesGrouped()
+                | ThemeLabelled()
+                | ThemeLabelAccepted()
+                | VoteCast()
+                | VoteWithdrawn()
             ):
                 apply_converge(self, event)
 
