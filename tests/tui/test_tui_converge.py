@@ -24,7 +24,7 @@ KITCHEN = ["Coffee kitchen with a closing door", "Coffee breaks in the kitchen"]
 def converge_session(store: SessionStore) -> str:
     """Three rounds of two ideas each (the third repeats the first), all model drafts."""
     start = utc_now()
-    with store.create("Quieter offices", technique="open", model=MODEL) as writer:
+    with store.create("Quieter offices", technique="open", default_model=MODEL) as writer:
         for number, texts in enumerate((NOISE + PLANTS, KITCHEN, NOISE), start=1):
             prompt_id = f"p{number}"
             writer.append(
