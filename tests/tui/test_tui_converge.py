@@ -59,7 +59,7 @@ async def test_themes_board_votes_and_ranking(settings: Settings, store: Session
     app = make_app(voter)
     async with app.run_test(size=(100, 40)) as pilot:
         await open_first_session(pilot)
-        await pilot.press("T")
+        await pilot.press("tab", "T")  # to the cards (T typed in the prompt box is a letter)
         screen = converge_screen(app)
         await pilot.pause()
         text = screen_text(app)
@@ -118,7 +118,7 @@ async def test_figures_panel_draws_the_exhaustion_curve(
     app = make_app(settings)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_first_session(pilot)
-        await pilot.press("m")
+        await pilot.press("tab", "m")  # to the cards (m typed in the prompt box is a letter)
         await settle(pilot)
         chart = screen.query_one(ExhaustionChart)
         await wait_for(pilot, lambda: chart.curve is not None)
