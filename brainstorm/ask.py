@@ -27,7 +27,7 @@ from brainstorm.ideation import (
     build_theme_label_messages,
     get_technique,
 )
-from brainstorm.llm import resolve_model
+from brainstorm.llm import resolve_model, sent_options
 from brainstorm.llm.base import Backend, Message
 from brainstorm.models import Idea, Session
 from brainstorm.rounds import drafts_hidden
@@ -42,7 +42,12 @@ class AskRequest:
     messages: tuple[Message, ...]
     sources: tuple[Source, ...]  # with the models that really answer; never empty
     technique: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)  # under each source's own
+    # Under each source's own; only those the backend sends (`llm.sent_options`), so that
+    # drafts record exactly what the model was given.
+    options: dict[str, Any] = field(default_factory=dict)
+    # Options asked for that the backend does not send (the OpenAI-compatible API has no
+    # field for num_ctx, top_k…), to be said once (`llm.options_note`).
+    unsent_options: dict[str, Any] = field(default_factory=dict)
     schema: dict[str, Any] | None = None  # ask for structured output matching this schema
     hidden: bool = False  # a human-first round: the replies are stored hidden
     parent_idea: int | None = None  # a follow-up names the idea it works on
@@ -64,13 +69,18 @@ class AskRequest:
 
 def resolve_sources(backend: Backend, sources: Sequence[Source]) -> tuple[Source, ...]:
     """The sources with the model each will really run (a backend with one built-in model
-    runs it whatever was asked), duplicates that leaves dropped."""
-    resolved = dict.fromkeys(
-        Source(resolve_model(backend, s.model), s.temperature, s.seed) for s in sources
-    )
+    runs it whatever was asked) and only the temperature and seed it sends, duplicates that
+    leaves dropped."""
+    resolved = dict.fromkeys(_resolve(backend, s) for s in sources)
     if not resolved:
         raise ValueError("a request needs at least one source")
     return tuple(resolved)
+
+
+def _resolve(backend: Backend, source: Source) -> Source:
+    own = {"temperature": source.temperature, "seed": source.seed}
+    sent, _ = sent_options(backend, {k: v for k, v in own.items() if v is not None})
+    return Source(resolve_model(backend, source.model), sent.get("temperature"), sent.get("seed"))
 
 
 def choose_technique(*names: str | None, fallback: bool = False) -> tuple[Technique, str | None]:
@@ -205,12 +215,14 @@ def _request(
     follow_up: str | None = None,
     batch_key: str | None = None,
 ) -> AskRequest:
+    sent, unsent = sent_options(backend, options or {})
     return AskRequest(
         prompt=prompt,
         messages=tuple(messages),
         sources=resolve_sources(backend, sources),
         technique=technique,
-        options=dict(options or {}),
+        options=sent,
+        unsent_options={name: (options or {})[name] for name in unsent},
         schema=IDEAS_SCHEMA if structured else None,
         hidden=drafts_hidden(session),
         parent_idea=parent_idea,

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 BackendChoice = Literal["auto", "ollama", "openai", "embedded"]
 DuplicateMethod = Literal["text", "embeddings", "auto"]
@@ -17,6 +17,9 @@ DEFAULT_MODEL = "llama3.2"
 ENV_VARS: dict[str, str] = {
     "sessions_dir": "BRAINSTORM_SESSIONS_DIR",
     "host": "OLLAMA_HOST",
+    # Several Ollama hosts, comma-separated; wins over OLLAMA_HOST (see `load_settings`).
+    "hosts": "BRAINSTORM_HOSTS",
+    "per_host": "BRAINSTORM_PER_HOST",
     "model": "BRAINSTORM_MODEL",
     "backend": "BRAINSTORM_BACKEND",
     "technique": "BRAINSTORM_TECHNIQUE",
@@ -40,6 +43,13 @@ class Settings(BaseModel):
     # OpenAI-compatible server (http://127.0.0.1:8000/v1). None: the client's own default
     # (OLLAMA_HOST or localhost:11434; OPENAI_BASE_URL or localhost:8000/v1).
     host: str | None = None
+    # Several Ollama hosts (``--host a --host b``, ``--host a,b``, ``hosts = [...]``,
+    # BRAINSTORM_HOSTS): prompts are spread over them (`llm.pool`). Always holds every host
+    # given, `host` being the first; empty when none was given.
+    hosts: tuple[str, ...] = ()
+    # Prompts each Ollama host is sent at once when there are several hosts; None: Ollama's
+    # own default (`llm.DEFAULT_PER_HOST`).
+    per_host: int | None = Field(default=None, ge=1, le=256)
     model: str = DEFAULT_MODEL
     backend: BackendChoice = "auto"
     technique: str = "open"
@@ -61,6 +71,19 @@ class Settings(BaseModel):
     # Your name on votes, theme names and accepted theme labels; None: your login name.
     voter: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_list_of_hosts(cls, data: Any) -> Any:
+        """`host` and `hosts` are one setting: a comma list in either (or a list in `hosts`)
+        becomes `hosts`, and `host` is its first entry."""
+        if not isinstance(data, dict):
+            return data
+        given = data.get("hosts")
+        if not given:
+            given = data.get("host")
+        hosts = split_hosts(given)
+        return {**data, "hosts": tuple(hosts), "host": hosts[0] if hosts else None}
+
     @field_validator("sessions_dir", "export_dir")
     @classmethod
     def _expand_home(cls, value: Path | None) -> Path | None:
@@ -73,6 +96,15 @@ class Settings(BaseModel):
         sessions directory is a place the person chose for this work."""
         chosen = self.export_dir or self.sessions_dir.parent / "exports"
         return chosen.absolute()
+
+
+def split_hosts(given: Any) -> list[str]:
+    """``"a, b"`` or ``["a", "b,c"]`` → ``["a", "b", "c"]`` (blanks and repeats dropped)."""
+    if given is None:
+        return []
+    items = [given] if isinstance(given, str) else list(given)
+    parts = [part.strip() for item in items for part in str(item).split(",")]
+    return list(dict.fromkeys(part for part in parts if part))
 
 
 def config_path() -> Path:
@@ -97,10 +129,15 @@ def _read_config_file(path: Path) -> dict[str, Any]:
 def load_settings(**flags: Any) -> Settings:
     """Merge the sources. `flags` holds command-line values; None means "not given"."""
     values: dict[str, Any] = _read_config_file(config_path())
-    for field, env_var in ENV_VARS.items():
-        if os.environ.get(env_var):
-            values[field] = os.environ[env_var]
-    values.update({key: value for key, value in flags.items() if value is not None})
+    environment = {field: os.environ[var] for field, var in ENV_VARS.items() if os.environ.get(var)}
+    if "hosts" in environment:  # BRAINSTORM_HOSTS is ours alone: it wins over OLLAMA_HOST
+        environment.pop("host", None)
+    given = {key: value for key, value in flags.items() if value is not None}
+    for layer in (environment, given):
+        if "host" in layer or "hosts" in layer:  # the hosts come from one source, whole
+            values.pop("host", None)
+            values.pop("hosts", None)
+        values.update(layer)
     try:
         return Settings(**values)
     except ValidationError as error:

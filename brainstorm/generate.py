@@ -11,6 +11,13 @@ marked incomplete), or `generation_failed` with the reason, the last idea marked
 Structured (JSON) replies are stored as text while they stream and split into ideas at the
 end. A process killed mid-reply leaves a prompt without an outcome, read as interrupted.
 
+Several Ollama hosts (`llm.pool`): every event names the host that answered. A reply that
+fails on one host (unreachable, cut off, a server error) is asked again, once, of another
+host that has the model: `generation_retried` records the failure and keeps what the failed
+attempt wrote (its text in the reply, its last idea stored incomplete), then the same
+prompt's outcome follows. So a prompt still has exactly one outcome, and `--resume` reads it
+as before.
+
 Stopping: a person (esc in the app) or a signal (Ctrl-C in `ask` or a batch) asks a `Stop` to
 end the generations watching it. Each one closes its stream, records what arrived and *returns*
 its outcome, marked cancelled, so the caller learns exactly what was kept. Cancelling the task
@@ -22,16 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from brainstorm.ask import AskRequest
 from brainstorm.ideation import DraftIdea, IdeaStreamSplitter, ideas_from_reply
-from brainstorm.llm.base import Backend, BackendError, ChatRequest
+from brainstorm.llm import retry_elsewhere
+from brainstorm.llm.base import Backend, BackendError, ChatRequest, Chunk
 from brainstorm.models import (
     GenerationCompleted,
     GenerationFailed,
+    GenerationRetried,
     GenerationStats,
     Idea,
     IdeaDrafted,
@@ -82,6 +91,8 @@ class GenerationOutcome:
     error: BackendError | None = None
     cancelled: bool = False
     backend: str = ""  # the backend's name ("ollama", "embedded")
+    host: str | None = None  # the server that answered (or failed last); None: none reached
+    retries: list[Retry] = field(default_factory=list)  # attempts that failed on another host
 
     @property
     def source_name(self) -> str:
@@ -112,6 +123,15 @@ class GenerationOutcome:
     def incomplete_ideas(self) -> list[Idea]:
         """The ideas marked incomplete (the last one of a reply that was cut or stopped)."""
         return [idea for idea in self.ideas if idea.incomplete]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """An attempt that failed on one host before the prompt went to another."""
+
+    host: str | None
+    reason: str
+    ideas: list[int]  # what it wrote, its last idea kept incomplete
 
 
 def new_prompt_id() -> str:
@@ -166,16 +186,26 @@ async def generate(
     if stop is not None and task is not None:
         stop._watch(task)
     try:
-        async for chunk in backend.stream_chat(chat):
-            if chunk.text:
-                # Recorded first: an idea a live card shows complete is already written.
-                recorder.feed(chunk.text)
-                if on_delta is not None:
-                    on_delta(chunk.text)
-            if chunk.done:
-                stats = chunk.stats
-    except BackendError as error:
-        return recorder.failed(error)
+        while True:
+            stream = backend.stream_chat(chat)
+            try:
+                async for chunk in stream:
+                    recorder.host = chunk.host or recorder.host
+                    if chunk.text:
+                        # Recorded first: an idea a live card shows complete is already written.
+                        recorder.feed(chunk.text)
+                        if on_delta is not None:
+                            on_delta(chunk.text)
+                    if chunk.done:
+                        stats = chunk.stats
+                break
+            except BackendError as error:
+                recorder.host = error.host or recorder.host
+                if recorder.retries or not retry_elsewhere(backend, chat, error):
+                    return recorder.failed(error)
+                recorder.retried(error)  # once, on another host
+            finally:
+                await _close(stream)
     except (asyncio.CancelledError, KeyboardInterrupt):
         outcome = recorder.cancelled()
         # Stopped through `stop`: the cancellation was ours to make, so it ends here (unless
@@ -188,6 +218,14 @@ async def generate(
         if stop is not None and task is not None:
             stop._forget(task)
     return recorder.completed(stats)
+
+
+async def _close(stream: AsyncIterator[Chunk]) -> None:
+    """Close a reply's stream as soon as reading it ends, however it ends, so the request
+    (and, with several hosts, its slot on one) is let go at once, not when collected."""
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()
 
 
 class _Recorder:
@@ -215,6 +253,9 @@ class _Recorder:
         self._unwritten: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
         self._failure: Exception | None = None  # a store error met by the timer
+        self.host: str | None = None  # the server writing the reply, once known
+        self.retries: list[Retry] = []
+        self._attempt_from = 0  # where this attempt's ideas start in `ids`
 
     @property
     def text(self) -> str:
@@ -240,7 +281,7 @@ class _Recorder:
             drafts = self.splitter.finish()
         else:
             drafts = ideas_from_reply(self.text, structured=True)
-        if not drafts and not self.ids:
+        if not drafts and len(self.ids) == self._attempt_from:
             empty = BackendError(
                 "The model returned an empty reply."
                 if not self.text.strip()
@@ -277,6 +318,23 @@ class _Recorder:
         )
         return self._outcome(cancelled=True)
 
+    def retried(self, error: BackendError) -> None:
+        """The attempt failed on its host and the prompt goes to another: keep what it
+        wrote (its last idea incomplete) and say so, then start the next attempt afresh."""
+        failed_on = self.host
+        self._write(
+            self._rest_of_partial(),
+            incomplete_last=True,
+            outcome=GenerationRetried(
+                prompt_id=self.prompt_id, reason=error.message, host=failed_on
+            ),
+        )
+        self.retries.append(Retry(failed_on, error.message, self.ids[self._attempt_from :]))
+        self._attempt_from = len(self.ids)
+        self.splitter = None if self.request.structured else IdeaStreamSplitter()
+        self.parts = []
+        self.host = None
+
     def _flush(self) -> None:
         """The timer: text waiting since `REPLY_FLUSH_SECONDS` is appended."""
         self._timer = None
@@ -293,7 +351,7 @@ class _Recorder:
         if self.splitter is None:
             return [DraftIdea(text=text)] if text else []
         rest = self.splitter.finish()
-        if not rest and not self.ids and text:
+        if not rest and len(self.ids) == self._attempt_from and text:
             return [DraftIdea(text=text)]
         return rest
 
@@ -302,7 +360,7 @@ class _Recorder:
         drafts: list[DraftIdea],
         *,
         incomplete_last: bool = False,
-        outcome: GenerationCompleted | GenerationFailed | None = None,
+        outcome: GenerationCompleted | GenerationFailed | GenerationRetried | None = None,
     ) -> None:
         """Append the text not written yet, then ``drafts`` as new ideas, then ``outcome``
         (durably, with everything before it) in one write."""
@@ -327,12 +385,15 @@ class _Recorder:
                 options=self.options,
                 incomplete=incomplete_last and position == len(drafts) - 1,
                 hidden=self.request.hidden,
+                host=self.host,
             )
             for position, (draft, idea_id) in enumerate(zip(drafts, ids, strict=True))
         ]
         self.ids += ids
-        if outcome is not None:
-            events.append(outcome.model_copy(update={"ideas": list(self.ids)}))
+        if isinstance(outcome, GenerationRetried):  # the failed attempt's ideas
+            events.append(outcome.model_copy(update={"ideas": self.ids[self._attempt_from :]}))
+        elif outcome is not None:  # every idea of the prompt, and where it was answered
+            events.append(outcome.model_copy(update={"ideas": list(self.ids), "host": self.host}))
         if events:
             self.writer.append_many(events, durable=outcome is not None)
 
@@ -354,4 +415,6 @@ class _Recorder:
             error=error,
             cancelled=cancelled,
             backend=self.backend.name,
+            host=self.host,
+            retries=list(self.retries),
         )

@@ -30,7 +30,7 @@ from brainstorm.converge_events import (
 # Re-exported: the store and older callers import them from here.
 from brainstorm.event_base import _Event as _Event
 from brainstorm.event_base import utc_now as utc_now
-from brainstorm.prompt_records import PromptRecord
+from brainstorm.prompt_records import PromptRecord, RetriedAttempt
 
 # 2: replies are kept verbatim (`reply_text`), ideas are appended as each completes, the
 # session's configured model is `default_model` (1 called it `model`). Both are read.
@@ -129,6 +129,8 @@ class IdeaDrafted(_Event):
     stats: GenerationStats | None = None
     incomplete: bool = False
     hidden: bool = False
+    # The server that wrote it (with several Ollama hosts, the one the reply went to).
+    host: str | None = None
 
 
 class IdeaAdded(_Event):
@@ -167,6 +169,7 @@ class GenerationCompleted(_Event):
     prompt_id: str
     ideas: list[int] = Field(default_factory=list)
     stats: GenerationStats | None = None
+    host: str | None = None  # the server that answered
 
 
 class GenerationFailed(_Event):
@@ -176,6 +179,19 @@ class GenerationFailed(_Event):
     prompt_id: str
     reason: str
     cancelled: bool = False
+    ideas: list[int] = Field(default_factory=list)
+    host: str | None = None  # the server it failed on (None: none was reached)
+
+
+class GenerationRetried(_Event):
+    """A reply that failed on one of several Ollama hosts and is asked again, once, of
+    another; the same prompt's outcome follows. What the failed attempt wrote is kept, as
+    incomplete drafts (`ideas`), like any failure's."""
+
+    type: Literal["generation_retried"] = "generation_retried"
+    prompt_id: str
+    reason: str
+    host: str | None = None  # the host that failed
     ideas: list[int] = Field(default_factory=list)
 
 
@@ -216,6 +232,7 @@ Event = Annotated[
     | GenerationCompleted
     | GenerationFailed
     | GenerationInterrupted
+    | GenerationRetried
     | IdeasRevealed
     | Note
     | TornLineSkipped
@@ -304,6 +321,7 @@ class Idea(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
     stats: GenerationStats | None = None
     prompt_id: str | None = None
+    host: str | None = None  # the server that wrote it
     incomplete: bool = False
     hidden: bool = False
     # Written in a human-first round before the reveal: a model idea whose prompt was sent
@@ -448,6 +466,7 @@ class Session(BaseModel):
                     options=event.options,
                     stats=event.stats,
                     prompt_id=event.prompt_id,
+                    host=event.host,
                     incomplete=event.incomplete,
                     # A reply still arriving when the person revealed is shown at once.
                     hidden=event.hidden and not self.revealed,
@@ -507,6 +526,7 @@ class Session(BaseModel):
                 if record is not None:
                     record.outcome = "completed"
                     record.ideas = list(event.ideas)
+                    record.host = event.host
                     record.done_reason = event.stats.done_reason if event.stats else None
                 for idea_id in event.ideas:  # ideas stored while streaming had no figures yet
                     streamed = self.ideas.get(idea_id)
@@ -518,6 +538,19 @@ class Session(BaseModel):
                     record.outcome = "cancelled" if event.cancelled else "failed"
                     record.reason = event.reason
                     record.ideas = list(event.ideas)
+                    record.host = event.host
+            case GenerationRetried():
+                record = self.prompts.get(event.prompt_id)
+                if record is not None:
+                    record.retries.append(
+                        RetriedAttempt(
+                            host=event.host,
+                            reason=event.reason,
+                            ideas=event.ideas,
+                            at=event.at,
+                            reply_chars=len(record.reply or ""),
+                        )
+                    )
             case GenerationInterrupted():
                 record = self.prompts.get(event.prompt_id)
                 if record is not None and record.outcome == "pending":

@@ -13,6 +13,19 @@ PromptStatus = Literal[
 ]
 
 
+class RetriedAttempt(BaseModel):
+    """An attempt at a prompt that failed on one of several hosts before the prompt went to
+    another (`generation_retried`)."""
+
+    host: str | None
+    reason: str
+    ideas: list[int] = Field(default_factory=list)  # what it wrote, kept as incomplete drafts
+    at: datetime
+    # How much of the prompt's reply this attempt wrote: its text is the reply's first
+    # `reply_chars` characters (the next attempt's follows).
+    reply_chars: int = 0
+
+
 class PromptRecord(BaseModel):
     """One prompt sent to one source, and what came back.
 
@@ -41,6 +54,8 @@ class PromptRecord(BaseModel):
     # The reply as it arrived, in pieces; None for prompts stored before replies were kept
     # (schema 1), whose text is only known through their ideas.
     reply_parts: list[str] | None = None
+    host: str | None = None  # the server that answered (or failed, for the last attempt)
+    retries: list[RetriedAttempt] = Field(default_factory=list)  # on another host, first
 
     @property
     def source(self) -> str:

@@ -5,7 +5,11 @@ stored as draft ideas with the same events; nothing here ever marks an idea revi
 
 Concurrency: up to N prompts in flight (an asyncio semaphore), one backend, one
 `SessionWriter` per session shared by every task of this process (its appends are
-serialised). A `Stop` (the CLI asks it on SIGINT / SIGTERM) ends the prompts in flight —
+serialised). With several Ollama hosts the backend is a `llm.pool.HostPool`, which also keeps
+each host within its own limit and sends each prompt to the least busy host that has its
+model; a prompt whose host fails is retried once on another (see `generate`).
+
+A `Stop` (the CLI asks it on SIGINT / SIGTERM) ends the prompts in flight —
 each is recorded as cancelled, keeping the text that arrived as incomplete drafts, and
 reported like any other result — and starts no more. Everything recorded before is already
 fsynced, so even a SIGKILL loses nothing finished.
@@ -79,6 +83,13 @@ class PromptResult:
             "ideas": self.idea_ids,
             "error": self.reason,
             "seconds": round(self.seconds, 3),
+            # The server that answered (or failed last), never with credentials; with
+            # several hosts, an attempt that failed on another one first is in `retries`.
+            "host": self.outcome.host,
+            "retries": [
+                {"host": retry.host, "error": retry.reason, "ideas": retry.ideas}
+                for retry in self.outcome.retries
+            ],
         }
 
 

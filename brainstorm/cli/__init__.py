@@ -42,12 +42,26 @@ def _global_options(
         ),
     ] = None,
     host: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--host",
-            envvar="OLLAMA_HOST",
-            help="Ollama server, e.g. http://127.0.0.1:11434; with --backend openai, the"
-            " server's base URL, e.g. http://127.0.0.1:8000/v1 (API key: OPENAI_API_KEY).",
+            help="Ollama server, e.g. http://127.0.0.1:11434. Give it several times (or a"
+            " comma list) to spread prompts over several Ollama hosts. With --backend openai,"
+            " the server's base URL, e.g. http://127.0.0.1:8000/v1 (API key: OPENAI_API_KEY)."
+            " [env var: BRAINSTORM_HOSTS, or OLLAMA_HOST for one]",
+            show_default=False,
+        ),
+    ] = None,
+    per_host: Annotated[
+        int | None,
+        typer.Option(
+            "--per-host",
+            min=1,
+            max=256,
+            help="With several hosts: prompts sent to each host at once (batch -j is still"
+            " the total). [default: 1, as a stock Ollama's OLLAMA_NUM_PARALLEL; env var:"
+            " BRAINSTORM_PER_HOST]",
+            show_default=False,
         ),
     ] = None,
     model: Annotated[
@@ -69,7 +83,13 @@ def _global_options(
     ] = None,
 ) -> None:
     ctx.obj = CliState(
-        flags={"sessions_dir": sessions_dir, "host": host, "model": model, "backend": backend}
+        flags={
+            "sessions_dir": sessions_dir,
+            "hosts": host or None,
+            "per_host": per_host,
+            "model": model,
+            "backend": backend,
+        }
     )
     if ctx.invoked_subcommand is None:
         _open_app(ctx)

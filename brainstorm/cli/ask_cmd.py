@@ -146,7 +146,7 @@ async def _ask(
             # says nothing a person needs, and its note is already on the line above.
             at = f" at {backend.location}" if backend.name != "embedded" else ""
             stderr.print(Text(visible(f"asking {what}{at}…"), style="dim"))
-        if note := options_note(backend, request.options):
+        if note := options_note(backend, request.unsent_options):
             warn(note)
         stop = Stop()
         live: LiveIdeas | None = None

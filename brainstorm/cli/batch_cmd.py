@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 FORMATS = ("toml", "jsonl", "text")
 
 EXIT_SOME_FAILED = 4
+DEFAULT_CONCURRENCY = 4
 
 HELP = """Run many prompts from FILE, several at a time; every reply is stored as DRAFT ideas.
 
@@ -80,11 +81,17 @@ def batch(
         str, typer.Argument(metavar="FILE", help="Batch file (.toml, .jsonl, .txt) or - for stdin.")
     ],
     concurrency: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--concurrency", "-j", min=1, max=256, help="How many prompts run at the same time."
+            "--concurrency",
+            "-j",
+            min=1,
+            max=256,
+            help="How many prompts run at the same time, in total. [default: 4; with several"
+            " hosts, --per-host × the number of hosts]",
+            show_default=False,
         ),
-    ] = 4,
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option("--model", "-m", help="Model for entries that name none."),
@@ -142,6 +149,8 @@ def batch(
     with fail_on_user_errors():
         state = get_state(ctx)
         settings = state.settings
+        if concurrency is None:
+            concurrency = default_concurrency(settings)
         ensemble = parse_ensemble(
             models, temperatures, seeds, default_model=model or settings.model
         )
@@ -193,7 +202,7 @@ async def _run(
 
     if not plan.to_run:  # all completed already (--resume): no need for a model at all
         return await run_batch(plan, None, concurrency=concurrency, progress=reporter), None
-    from brainstorm.llm import options_note, resolve_model
+    from brainstorm.llm import host_status, options_note, resolve_model, take_notes
 
     async with selected_backend(settings) as selection:
         backend = selection.backend
@@ -211,12 +220,28 @@ async def _run(
                 f"{backend.name} at {backend.location} · ensemble of {len(members)}"
                 f" ({visible(shown)})"
             )
+        hosts = host_status(backend) or []
+        reporter.hosts = len(hosts)
+        if len(hosts) > 1:
+            reporter.backend += f" ({len(hosts)} hosts, {hosts[0].limit} per host)"
         stop = Stop()
         with StopOnSignals(stop, announce=reporter.interrupted) as signals:
             report = await run_batch(
                 plan, backend, concurrency=concurrency, progress=reporter, stop=stop
             )
+        # What the backend learned on the way (no structured output here, a host set
+        # aside…), said once, after the progress.
+        reporter.notes = take_notes(backend)
         return report, signals.received
+
+
+def default_concurrency(settings: Settings) -> int:
+    """4 prompts at once on one server; with several Ollama hosts, as many as they take."""
+    from brainstorm.llm import DEFAULT_PER_HOST, several_hosts
+
+    if several_hosts(settings):
+        return (settings.per_host or DEFAULT_PER_HOST) * len(settings.hosts)
+    return DEFAULT_CONCURRENCY
 
 
 async def _check_server(backend: Backend) -> None:

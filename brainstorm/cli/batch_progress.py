@@ -49,6 +49,8 @@ class BatchReporter(BatchProgress):
         self.concurrency = concurrency
         self.as_json = as_json
         self.backend = ""
+        self.hosts = 0  # several Ollama hosts: each line names the host that answered
+        self.notes: list[str] = []  # what the backend learned, said after the batch
         self.done = 0
         self.failed = 0
         self.total = 0
@@ -153,7 +155,12 @@ class BatchReporter(BatchProgress):
         else:
             line.append("FAILED   ", style="bold red")
             detail = visible(result.reason or "failed")
-        line.append(f" {_where(prompt)} → {result.session_id}: {detail}  ")
+        line.append(f" {_where(prompt)} → {result.session_id}: {detail}")
+        if self.hosts > 1 and result.outcome.host:
+            line.append(f" on {result.outcome.host}", style="dim")
+        for retry in result.outcome.retries:
+            line.append(f" (retried: {retry.host or 'a host'} failed)", style="yellow")
+        line.append("  ")
         line.append(_short(_asked(prompt)), style="dim")
         return line
 
@@ -185,8 +192,13 @@ class BatchReporter(BatchProgress):
             parts.append(f"{report.not_started} not started")
         if report.skipped:
             parts.append(f"{report.skipped} skipped (already completed)")
+        retried = sum(1 for r in report.results if r.outcome.retries)
+        if retried:
+            parts.append(f"{retried} retried on another host")
         line = Text(f"{', '.join(parts)} in {report.elapsed:.2f} s.", style="bold")
         stderr.print(line)
+        for note in self.notes:
+            stderr.print(Text(f"note: {visible(note)}", style="yellow"))
         if interrupted_by or failed or cancelled or report.not_started:
             stderr.print(
                 Text(

@@ -369,6 +369,7 @@ def idea_json(idea: Idea, report: DuplicateReport | None = None) -> dict[str, An
         "author": idea.author.value,
         "model": idea.model,
         "backend": idea.backend,
+        "host": idea.host,
         "source": source_label(idea),
         "technique": idea.technique,
         "title": idea.title,

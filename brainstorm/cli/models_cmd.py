@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,18 +15,20 @@ from brainstorm.cli.common import (
     run_async,
     stderr,
     stdout,
+    warn,
 )
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
     from brainstorm.config import Settings
-    from brainstorm.llm.base import ModelInfo
+    from brainstorm.llm.base import ModelInfo, PullProgress
     from brainstorm.llm.ollama import OllamaBackend
     from brainstorm.llm.openai_compat import OpenAICompatBackend
+    from brainstorm.llm.pool import HostPool
 
 models_app = typer.Typer(
-    help="List the models the server has (Ollama, or with --backend openai the OpenAI-compatible"
-    " server), or pull one into Ollama.",
+    help="List the models the server has (Ollama, each of several Ollama hosts, or with"
+    " --backend openai the OpenAI-compatible server), or pull one into Ollama.",
     no_args_is_help=False,
 )
 
@@ -34,14 +37,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
 
-def _server(settings: Settings) -> OllamaBackend | OpenAICompatBackend:
-    if settings.backend == "openai":
-        from brainstorm.llm.openai_compat import OpenAICompatBackend
+def _server(settings: Settings) -> OllamaBackend | HostPool | OpenAICompatBackend:
+    from brainstorm.llm import open_server
 
-        return OpenAICompatBackend(settings.host, timeout=settings.timeout)
-    from brainstorm.llm.ollama import OllamaBackend
+    return open_server(settings)
 
-    return OllamaBackend(settings.host, timeout=settings.timeout)
+
+@dataclass(frozen=True)
+class _Listed:
+    """The models of one host, or why it did not answer."""
+
+    host: str
+    models: list[ModelInfo]
+    problem: str | None = None
 
 
 @models_app.callback(invoke_without_command=True)
@@ -49,7 +57,8 @@ def list_models(
     ctx: typer.Context,
     as_json: JsonFlag = False,
 ) -> None:
-    """List the models the server has (Ollama, or the OpenAI-compatible server)."""
+    """List the models the server has (Ollama, or the OpenAI-compatible server); with
+    several Ollama hosts, each host's."""
     from rich.table import Table
     from rich.text import Text
 
@@ -57,10 +66,14 @@ def list_models(
         return
     with fail_on_user_errors():
         settings = get_state(ctx).settings
-        models = run_async(_list(settings))
+        listed = run_async(_list(settings))
+    several = len(listed) > 1
+    for down in (entry for entry in listed if entry.problem is not None):
+        warn(f"{down.host} did not answer: {down.problem}")
     if as_json:
-        print_json([m.__dict__ for m in models])
+        print_json([{**m.__dict__, "host": entry.host} for entry in listed for m in entry.models])
         return
+    models = [m for entry in listed for m in entry.models]
     if not models and settings.backend == "openai":
         stderr.print("The OpenAI-compatible server lists no models.")
         return
@@ -70,19 +83,31 @@ def list_models(
         )
         return
     table = Table(box=None, header_style="bold")
-    for column in ("name", "parameters", "quantization", "size"):
+    columns = ("host", "name", "parameters", "quantization", "size")
+    for column in columns if several else columns[1:]:
         table.add_column(column)
-    for m in models:
-        size = f"{m.size / 1e9:.1f} GB" if m.size else ""
-        # What the server says is text, never markup, with nothing hidden.
-        cells = (m.name, m.parameter_size or "", m.quantization or "", size)
-        table.add_row(*(Text(visible(cell)) for cell in cells))
+    for entry in listed:
+        for m in entry.models:
+            size = f"{m.size / 1e9:.1f} GB" if m.size else ""
+            # What the server says is text, never markup, with nothing hidden.
+            row = (entry.host, m.name, m.parameter_size or "", m.quantization or "", size)
+            table.add_row(*(Text(visible(cell)) for cell in (row if several else row[1:])))
     stdout.print(table)
 
 
-async def _list(settings: Settings) -> list[ModelInfo]:
+async def _list(settings: Settings) -> list[_Listed]:
+    """Each host's models. One server that does not answer is an error (exit 3); of several
+    hosts, only all of them."""
+    from brainstorm.llm import host_status
+
     async with _server(settings) as backend:
-        return await backend.list_models()
+        models = await backend.list_models()
+        hosts = host_status(backend)
+        if hosts is None:
+            return [_Listed(backend.location, models)]
+        return [
+            _Listed(h.host, list(h.models), h.problem if h.up is False else None) for h in hosts
+        ]
 
 
 @models_app.command("pull")
@@ -115,9 +140,10 @@ async def _pull(settings: Settings, name: str) -> None:
         if not stderr.is_terminal:
             last = ""
             async for step in backend.pull(name):
-                if step.status != last:  # one line per phase, not per byte
-                    stderr.print(Text(visible(step.status)))
-                    last = step.status
+                status = _phase(step)
+                if status != last:  # one line per phase, not per byte
+                    stderr.print(Text(visible(status)))
+                    last = status
             return
         columns = (
             TextColumn("{task.description}", markup=False),
@@ -129,12 +155,17 @@ async def _pull(settings: Settings, name: str) -> None:
         with Progress(*columns, console=stderr, transient=False) as progress:
             tasks: dict[str, TaskID] = {}
             async for step in backend.pull(name):
-                key = step.digest or step.status
+                key = f"{step.host} {step.digest or step.status}"
                 if key not in tasks:
-                    tasks[key] = progress.add_task(visible(step.status), total=step.total)
+                    tasks[key] = progress.add_task(visible(_phase(step)), total=step.total)
                 progress.update(
                     tasks[key],
                     total=step.total,
                     completed=step.completed or 0,
-                    description=visible(step.status),
+                    description=visible(_phase(step)),
                 )
+
+
+def _phase(step: PullProgress) -> str:
+    """ "pulling manifest", or with several hosts "http://gpu2:11434: pulling manifest"."""
+    return f"{step.host}: {step.status}" if step.host else step.status

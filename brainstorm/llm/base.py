@@ -38,6 +38,23 @@ class Chunk:
     text: str
     done: bool = False
     stats: GenerationStats | None = None
+    # The server that is writing the reply, as shown to people (never with credentials);
+    # with several Ollama hosts, the one this reply went to. None: no server (embedded).
+    host: str | None = None
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    """One of several Ollama hosts as last seen (`pool.HostPool.status`), for the app's
+    header and `brainstorm models`."""
+
+    host: str  # as shown to people, never with credentials
+    up: bool | None  # None: not asked yet
+    models: tuple[ModelInfo, ...] = ()
+    loaded: tuple[str, ...] = ()
+    busy: int = 0  # replies in flight
+    limit: int = 1  # replies it is sent at once
+    problem: str | None = None  # why it is set aside
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class PullProgress:
     total: int | None = None
     completed: int | None = None
     digest: str | None = None
+    host: str | None = None  # with several Ollama hosts, the one pulling
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,10 @@ class Fix(StrEnum):
 class BackendError(Exception):
     """A failure worded for a person: one sentence, plus a hint of what to do (never naming a
     command-line flag: `fixes` tells the front ends what to add)."""
+
+    #: The server that failed, as shown to people, when one of several hosts did (set by
+    #: `llm.pool.HostPool`, so the failure can be recorded against it and retried elsewhere).
+    host: str | None = None
 
     def __init__(
         self, message: str, hint: str | None = None, *, fixes: tuple[Fix, ...] = ()

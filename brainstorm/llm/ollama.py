@@ -172,6 +172,15 @@ class OllamaBackend:
             )
         return models
 
+    async def loaded_models(self) -> list[str]:
+        """The models the server has in memory now (`/api/ps`), so a model can be kept on the
+        host that already has it loaded."""
+        try:
+            response = await self._client.ps()
+        except Exception as exc:
+            raise self._translate(exc) from None
+        return [entry.model or entry.name or "" for entry in response.models if entry.model]
+
     async def stream_chat(self, request: ChatRequest) -> AsyncGenerator[Chunk, None]:
         """Stream the reply to `request` as text chunks; the last has `done=True` and stats.
 
@@ -209,10 +218,10 @@ class OllamaBackend:
                     # Held back, not yielded yet: Ollama ends the response right after this
                     # line, and reading on to that end lets httpx keep the connection for
                     # the next request instead of closing it half-read.
-                    final = Chunk(text=text, done=True, stats=_stats(part))
+                    final = Chunk(text=text, done=True, stats=_stats(part), host=self._host)
                 elif text:
                     got_text = True
-                    yield Chunk(text=text)
+                    yield Chunk(text=text, host=self._host)
         except Exception as exc:
             # GeneratorExit and CancelledError are BaseExceptions: a cancel is not a failure
             # and passes through untouched (after the `finally` below closes the request).

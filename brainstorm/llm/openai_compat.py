@@ -229,7 +229,7 @@ class OpenAICompatBackend:
                     text = choice.delta.content if choice.delta is not None else None
                     if text:
                         first = first or time.perf_counter_ns()
-                        yield Chunk(text=text)
+                        yield Chunk(text=text, host=self.location)
                     if choice.finish_reason:
                         finish = str(choice.finish_reason)
         except Exception as exc:
@@ -247,7 +247,8 @@ class OpenAICompatBackend:
                 INTERRUPTED_HINT,
             )
         done = time.perf_counter_ns()
-        yield Chunk(text="", done=True, stats=_stats(finish, usage, started, first, done))
+        stats = _stats(finish, usage, started, first, done)
+        yield Chunk(text="", done=True, stats=stats, host=self.location)
 
     async def pull(self, model: str) -> AsyncGenerator[PullProgress, None]:
         """Not something the API offers: models are installed on the server itself."""

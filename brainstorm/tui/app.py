@@ -10,6 +10,7 @@ import asyncio
 import gc
 import importlib
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -80,6 +81,8 @@ class BrainstormApp(App[None]):
         self.backend: Backend | None = None
         self._backend_reason: str | None = None  # why `auto` chose the offline model
         self._notice_shown = False
+        # Notes from the backend already said (`tui.backend_notes`): each is said once.
+        self.said_notes: set[str] = set()
         # Human-first writing timers by session id: they outlive a visit to the session.
         self.round_timers: dict[str, RoundTimer] = {}
         #: What session screens are handed (the app is their model server).
@@ -123,7 +126,7 @@ class BrainstormApp(App[None]):
     async def check_backend(self) -> None:
         """Connect (once) and read the model list; failures become a 'down' state, never a
         crash, so browsing and reviewing keep working without a server."""
-        from brainstorm.llm import resolve_model, select_backend
+        from brainstorm.llm import host_status, resolve_model, select_backend
 
         if self.backend is None and self.settings.backend != "embedded":
             # A client (ollama or openai, with httpx) takes a while to import: do it off the
@@ -161,6 +164,7 @@ class BrainstormApp(App[None]):
             models=tuple(m.name for m in models),
             reason=self._backend_reason,
             fixed_model=fixed or None,
+            hosts=tuple(host_status(backend) or ()),
         )
 
     def say_offline_notice(self, notice: str) -> None:
@@ -172,6 +176,22 @@ class BrainstormApp(App[None]):
         if isinstance(self.screen, ModalScreen):
             return  # a toast sits where a form's buttons are
         self.notify(notice, title="Offline model", timeout=NOTICE_SECONDS, markup=False)
+
+    def first_time(self, notes: list[str]) -> list[str]:
+        """The ``notes`` not said yet in this app; from now on they count as said."""
+        fresh = [note for note in notes if note not in self.said_notes]
+        self.said_notes.update(fresh)
+        return fresh
+
+    def hosts_changed(self) -> None:
+        """With several Ollama hosts, show again which are up (a reply may have set one
+        aside, or found one back); nothing is asked of the servers."""
+        from brainstorm.llm import host_status
+
+        state = self.backend_state
+        if self.backend is None or not state.ready or not state.hosts:
+            return
+        self.backend_state = replace(state, hosts=tuple(host_status(self.backend) or ()))
 
     def _fell_back(self) -> bool:
         return (

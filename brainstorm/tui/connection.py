@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from brainstorm.llm.base import HostStatus
+
 Phase = Literal["checking", "ready", "down"]
 
 
@@ -34,6 +36,8 @@ class BackendState:
     reason: str | None = None  # why `auto` chose the offline model
     fixed_model: str | None = None  # a backend with one built-in model writes with that one
     pulling: frozenset[str] = field(default_factory=frozenset)
+    # Several Ollama hosts: each one, up or set aside (empty with one server).
+    hosts: tuple[HostStatus, ...] = ()
 
     @property
     def ready(self) -> bool:
@@ -88,11 +92,24 @@ class BackendState:
                 f"Model '{model}' is not on Ollama at {where}. Press shift+p to pull it"
                 " (or pick another model for a new session)."
             )
+        if len(self.hosts) > 1:
+            return f"Ollama on {self.hosts_line()} · model {model}"
         return f"Ollama at {where} · model {model}"
+
+    def hosts_line(self) -> str:
+        """ "2 of 3 hosts up: http://a:11434 ✓, http://b:11434 ✓, http://c:11434 ✗ down" """
+        up = sum(1 for h in self.hosts if h.up)
+        marks = {True: "✓", False: "✗ down", None: "?"}
+        each = ", ".join(f"{h.host} {marks[h.up]}" for h in self.hosts)
+        return f"{up} of {len(self.hosts)} hosts up: {each}"
+
+    @property
+    def some_host_down(self) -> bool:
+        return any(h.up is False for h in self.hosts)
 
     def level(self, model: str) -> Literal["ok", "warning", "error"]:
         if self.phase == "down":
             return "error"
         if self.phase == "checking" or self.model_missing(model) or self.backend == "embedded":
             return "warning"
-        return "ok"
+        return "warning" if self.some_host_down else "ok"

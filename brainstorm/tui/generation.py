@@ -31,6 +31,7 @@ from brainstorm.models import Idea
 from brainstorm.presentation import model_label
 from brainstorm.sources import Ensemble, Source
 from brainstorm.store import SessionWriter
+from brainstorm.tui.backend_notes import backend_notes
 from brainstorm.tui.connection import BackendState
 from brainstorm.tui.reply_report import all_unavailable
 from brainstorm.tui.screens.ensemble import EnsembleChoices, EnsembleScreen, is_single
@@ -79,11 +80,14 @@ class Generation(Widget):
             outcomes: list[GenerationOutcome],
             live: LiveReplies,
             error: BaseException | None = None,
+            notes: list[str] | None = None,
         ) -> None:
             super().__init__()
             self.outcomes = outcomes
             self.live = live
             self.error = error
+            #: What the backend has to say, not said before in this app (`backend_notes`).
+            self.notes = notes or []
 
     class EnsembleChanged(Message):
         """Prompts now go to ``ensemble`` (None: the session's model alone)."""
@@ -114,6 +118,7 @@ class Generation(Widget):
         self._flush_timer: Timer | None = None
         self._queued: Callable[[], None] | None = None
         self._close_when_done = False
+        self._sent: tuple[Backend, AskRequest] | None = None  # the newest request
 
     def on_mount(self) -> None:
         self.services.server.follow_backend_state(self, self._backend_changed)
@@ -249,8 +254,13 @@ class Generation(Widget):
 
     # -- streaming ---------------------------------------------------------------------------
 
+    def send(self, backend: Backend, request: AskRequest) -> None:
+        """Send a request built elsewhere (`ask.build_request`), as a prompt is sent."""
+        self._start(backend, request)
+
     def _start(self, backend: Backend, request: AskRequest) -> None:
         """Send ``request`` to each of its sources at once and stream the replies."""
+        self._sent = (backend, request)
         streams = {
             source: LiveStream(
                 model_label(f"{backend.name}:{source.model}", source.options(request.options))
@@ -318,7 +328,10 @@ class Generation(Widget):
         if event.state is WorkerState.SUCCESS and worker.result:
             outcomes = worker.result
             self._tell_the_server(outcomes)
-            self.post_message(self.Finished(outcomes, live))
+            notes = (
+                self.services.server.first_time(backend_notes(*self._sent)) if self._sent else []
+            )
+            self.post_message(self.Finished(outcomes, live, notes=notes))
         else:
             error = worker.error if event.state is WorkerState.ERROR else None
             self.post_message(self.Finished([], live, error))
@@ -326,6 +339,7 @@ class Generation(Widget):
     def _tell_the_server(self, outcomes: list[GenerationOutcome]) -> None:
         """What the replies learnt about the server: gone (every source found it down), or
         without the session's model (offer the pull)."""
+        self.services.server.hosts_changed()  # a reply may have set one of several aside
         if any(outcome.cancelled for outcome in outcomes):
             return
         if len(outcomes) > 1:

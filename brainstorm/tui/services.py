@@ -41,6 +41,12 @@ class ModelServer(Protocol):
     def backend_failed(self, error: BackendError) -> None:
         """A request found the server gone: the state turns 'down'."""
 
+    def hosts_changed(self) -> None:
+        """With several Ollama hosts: a reply may have set one aside; show which are up."""
+
+    def first_time(self, notes: list[str]) -> list[str]:
+        """The ``notes`` not said yet in this app (remembered as said from now on)."""
+
     def offer_pull(
         self,
         model: str,

@@ -225,10 +225,13 @@ class SessionScreen(SessionLayout):
                 self._status(f"The reply failed unexpectedly: {message.error}", "error")
             return
         report = finished_report(message.outcomes, message.live.source)
-        text = report.text
+        text, level = report.text, report.level
         if report.review_from is not None:
             text += self._offer_review(report.review_from, keys=report.review_keys)
-        self._status(text, report.level)
+        if message.notes:  # what the backend has to say, once per app
+            text = " ".join([text, *message.notes])
+            level = "error" if level == "error" else "warning"
+        self._status(text, level)
 
     def _offer_review(self, idea_id: int, *, keys: bool) -> str:
         """Highlight a new card and bring it into view, focus unchanged (tab goes to it from
