@@ -213,6 +213,10 @@ def _report(
                         "done_reason": outcome.stats.done_reason if outcome.stats else None,
                         "error": outcome.error.message if outcome.error else None,
                         "ideas": [idea.id for idea in outcome.ideas],
+                        "host": outcome.host,
+                        "retries": [
+                            {"host": retry.host, "error": retry.reason} for retry in outcome.retries
+                        ],
                     }
                     for outcome in outcomes
                 ],

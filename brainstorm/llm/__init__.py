@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 EMBEDDED_MODEL = "smollm2-135m-instruct-q4_1"
 
 #: Replies sent to each of several Ollama hosts at once (`--per-host`). A stock Ollama serves
-#: one reply per model at a time (OLLAMA_NUM_PARALLEL defaults to 1 since Ollama 0.9.5,
+#: one reply per model at a time (OLLAMA_NUM_PARALLEL defaults to 1 since Ollama 0.10,
 #: ollama#11330); more requests would only queue on the server, where they could no longer
 #: go to another host that frees up sooner.
 DEFAULT_PER_HOST = 1

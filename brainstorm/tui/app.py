@@ -217,7 +217,7 @@ class BrainstormApp(App[None]):
         return "openai" if self.settings.backend == "openai" else "ollama"
 
     def _host_tried(self) -> str:
-        if self.settings.backend in ("embedded", "openai"):
+        if self.settings.backend in ("embedded", "openai") or len(self.settings.hosts) > 1:
             return _initial_where(self.settings)
         try:
             from brainstorm.llm.ollama import resolve_host
