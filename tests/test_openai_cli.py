@@ -102,3 +102,31 @@ def test_structured_output_the_server_cannot_do_is_said_once(cli: Any, fake: Fak
     ]
     assert asked.stdout.count("DRAFT") == 3 and "Seed swaps at school." in asked.stdout
     assert [body.get("temperature") for body in fake.chats()] == [0.5, 0.5, 0.5]
+
+
+def test_a_batch_says_the_backends_notes_after_it_and_records_only_what_was_sent(
+    cli: Any, fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake.refuse_json_schema = fake.refuse_json_object = True
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("quieter rooms\ncheaper lunches\n")
+    args = ("batch", str(prompts), "--structured", "-o", "num_ctx=8192", "-o", "seed=4", "-j", "1")
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert (
+        lines.count(
+            "warning: not sent to the OpenAI-compatible server (the API has no"
+            " field for them): num_ctx"
+        )
+        == 1
+    )
+    summary = next(i for i, line in enumerate(lines) if line.startswith("2 completed"))
+    notes = [line for line in lines[summary:] if line.startswith("note:")]
+    assert notes == [
+        f"note: The OpenAI-compatible server at {fake.url} does not accept structured"
+        " output (response_format), so ideas are split from its plain replies."
+    ]
+    log = next((tmp_path / "sessions").glob("*.jsonl")).read_text().splitlines()
+    sent = [json.loads(line) for line in log if '"prompt_sent"' in line]
+    assert [event["options"] for event in sent] == [{"seed": 4}, {"seed": 4}]
