@@ -24,6 +24,7 @@ from tests.tui.conftest import (
     screen_text,
     seed_session,
     settle,
+    wait_for,
 )
 
 
@@ -47,6 +48,7 @@ async def test_header_shows_two_hosts_one_down_and_replies_go_to_the_other(
     assert app.backend_state.where == f"{dead_ollama_url}, {fake_ollama.url}"
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
+        await wait_for(pilot, lambda: app.backend_state.phase == "ready")
         header = f"1 of 2 hosts up: {dead_ollama_url} ✗ down, {fake_ollama.url} ✓"
         assert f"Ollama on {header} · model {MODEL}" in flat(screen_text(app))
         assert app.backend_state.level(MODEL) == "warning"
@@ -77,6 +79,7 @@ async def test_a_host_cut_off_mid_reply_is_retried_and_the_header_follows(
         app = make_app(settings)
         async with app.run_test(size=(160, 40)) as pilot:
             await settle(pilot)
+            await wait_for(pilot, lambda: app.backend_state.phase == "ready")
             assert f"2 of 2 hosts up: {first.url} ✓, {second.url} ✓" in flat(screen_text(app))
             screen = await open_first_session(pilot)
             await fill(pilot, "#prompt", "for open-plan teams")
