@@ -45,6 +45,7 @@ def _global_options(
         list[str] | None,
         typer.Option(
             "--host",
+            metavar="<url>",
             help="Ollama server, e.g. http://127.0.0.1:11434. Give it several times (or a"
             " comma list) to spread prompts over several Ollama hosts. With --backend openai,"
             " the server's base URL, e.g. http://127.0.0.1:8000/v1 (API key: OPENAI_API_KEY)."
@@ -56,6 +57,7 @@ def _global_options(
         int | None,
         typer.Option(
             "--per-host",
+            metavar="<n>",
             min=1,
             max=256,
             help="With several hosts: prompts sent to each host at once (batch -j is still"
