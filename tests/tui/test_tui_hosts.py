@@ -125,13 +125,13 @@ async def test_unsent_options_and_no_structured_output_are_said_once(tmp_path: P
                 "num_ctx",
                 "top_k",
             }
-            screen.start_generation(app.backend, request)
+            screen.generation.send(app.backend, request)
             await settle(pilot)
             status = flat(str(screen.query_one("#stream-status").render()))
             assert "Not sent to the OpenAI-compatible server" in status
             assert "num_ctx, top_k" in status
             assert "does not accept structured output" in status
-            screen.start_generation(app.backend, request)
+            screen.generation.send(app.backend, request)
             await settle(pilot)
             status = flat(str(screen.query_one("#stream-status").render()))
             assert "num_ctx" not in status and "structured output" not in status
