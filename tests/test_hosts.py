@@ -214,6 +214,10 @@ async def test_a_reply_cut_on_one_host_is_retried_on_another_and_recorded(
     record = writer.session.prompts[sent[0].prompt_id]
     assert record.outcome == "completed" and record.host == fakes[1].url
     assert [(r.host, r.ideas) for r in record.retries] == [(fakes[0].url, retried[0].ideas)]
+    # The reply keeps every character that arrived: the failed attempt's, then the answer.
+    first_attempt = "".join(CHUNKS[:2])
+    assert record.reply == first_attempt + "".join(CHUNKS)
+    assert record.retries[0].reply_chars == len(first_attempt)
     assert again.host == fakes[1].url and not again.retries  # the first host is set aside
 
 

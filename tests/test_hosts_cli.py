@@ -104,6 +104,11 @@ def test_a_batch_over_three_hosts_survives_one_killed_mid_way(
     assert len([e for e in events if isinstance(e, GenerationRetried)]) == len(retried)
     shown = json.loads(run(env, "--host", urls[0], "show", done[0]["session"], "--json").stdout)
     assert {idea["host"] for idea in shown["ideas"]} <= set(urls)
+    prompts = {p["batch_key"]: p for p in shown["prompts"]}
+    for line in done:  # show --json names the same host and retries as the batch's lines
+        prompt = prompts[line["batch_key"]]
+        assert (prompt["host"], prompt["status"]) == (line["host"], "completed")
+        assert [r["host"] for r in prompt["retries"]] == [r["host"] for r in line["retries"]]
 
 
 def test_resume_runs_what_did_not_complete_on_other_hosts(

@@ -37,6 +37,19 @@ def prompt_json(reply: Reply) -> dict[str, Any]:
         "status": record.status,
         "done_reason": record.done_reason,
         "reason": record.reason,
+        # The server that answered (never with credentials); with several Ollama hosts, an
+        # attempt that failed on another one first is in `retries` (its text is the reply's
+        # first `reply_chars` characters, its ideas kept, the last one incomplete).
+        "host": record.host,
+        "retries": [
+            {
+                "host": retry.host,
+                "reason": retry.reason,
+                "ideas": [] if reply.withheld else list(retry.ideas),
+                "reply_chars": retry.reply_chars,
+            }
+            for retry in record.retries
+        ],
         "hidden": reply.withheld,
         # None: withheld until the reveal, or recorded before replies were kept.
         "reply": reply.text,
@@ -72,6 +85,10 @@ def render_reply(reply: Reply, number: int) -> Text:
     out = Text(f"── prompt {number} · {record.id} · ", style="bold")
     out.append(visible(model_label(record.source, record.options)))
     out.append(f" · {status_words(reply)}")
+    if record.host:
+        out.append(f" · {visible(record.host)}", style="dim")
+    for retry in record.retries:
+        out.append(f" (retried: {visible(retry.host or 'a host')} failed)", style="yellow")
     ideas = " ".join(f"#{i}" for i in record.ideas)
     if ideas and not reply.withheld:
         out.append(f" · ideas {ideas}", style="dim")
