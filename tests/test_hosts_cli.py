@@ -152,10 +152,14 @@ def test_models_lists_each_hosts_models(
     assert table.returncode == 0, table.stderr
     assert "host" in table.stdout and f"{fakes[1].url}  qwen3:latest" in table.stdout
     assert f"warning: {dead_ollama_url} did not answer: Cannot reach Ollama" in table.stderr
+    fakes[0].add_model("nomic-embed-text")  # at 80 columns the other columns give way
+    narrow = run(env, "--host", f"{fakes[0].url},{fakes[1].url}", "models", COLUMNS="80")
+    assert f"{fakes[0].url}  nomic-embed-text:latest" in narrow.stdout, narrow.stdout
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80, narrow.stdout
     down = run(env, "--host", f"{dead_ollama_url},http://127.0.0.1:9", "models")
     assert down.returncode == 3 and "None of the 2 Ollama hosts answers" in down.stderr
     single = run(env, "--host", fakes[0].url, "models", "--json")
-    assert [m["host"] for m in json.loads(single.stdout)] == [fakes[0].url]
+    assert {m["host"] for m in json.loads(single.stdout)} == {fakes[0].url}
 
 
 def test_the_openai_backend_takes_one_server(env: dict[str, str]) -> None:

@@ -83,9 +83,19 @@ def list_models(
         )
         return
     table = Table(box=None, header_style="bold")
-    columns = ("host", "name", "parameters", "quantization", "size")
-    for column in columns if several else columns[1:]:
-        table.add_column(column)
+    if several:
+        # A host or model name is copied into commands: on a narrow terminal the other
+        # columns give way (a host cut to "…" would lose its port, what tells hosts apart),
+        # and with the host column added their headers are shortened to fit 80 columns.
+        widest = {
+            "host": max(len(entry.host) for entry in listed),
+            "name": max(len(m.name) for m in models),
+        }
+        for column in ("host", "name", "params", "quant", "size"):
+            table.add_column(column, min_width=widest.get(column))
+    else:
+        for column in ("name", "parameters", "quantization", "size"):
+            table.add_column(column)
     for entry in listed:
         for m in entry.models:
             size = f"{m.size / 1e9:.1f} GB" if m.size else ""
