@@ -3,7 +3,8 @@ without drawing it.
 
 A card is a frame around a head line (number, badge, flags, source on the right), the title,
 the text and the figures, then one blank line. Model text goes in as `Content` (never parsed as
-markup) after `textsafe.visible`, so `[bold]` stays text and an ANSI escape shows as `\\x1b[31m`.
+markup) after `textsafe.visible`, so `[bold]` stays text and an ANSI escape shows as `\\x1b[31m`;
+only its inline markdown emphasis is drawn as such (`tui/markdownish.py`).
 The frame says the status at a glance (a dashed frame is a DRAFT); the highlighted card gets
 a double frame and a `▶` in the gutter while the board has the focus, a dim `›` otherwise.
 """
@@ -20,6 +21,7 @@ from textual.style import Style
 
 from brainstorm.models import Author, Idea
 from brainstorm.textsafe import visible
+from brainstorm.tui.markdownish import markdownish
 from brainstorm.tui.widgets.card_view import CardView
 
 #: top-left, horizontal, top-right, vertical, bottom-left, bottom-right
@@ -62,8 +64,9 @@ def card_lines(view: CardView, inner: int, part: PartStyle) -> list[Content]:
     gap = inner - head.cell_length - source.cell_length
     lines = (head + Content(" " * max(2, gap)) + source).wrap(inner)
     if view.title:
-        lines += literal(view.title).stylize(part("title", None)).wrap(inner)
-    lines += literal(view.text).stylize(part("body", kind)).wrap(inner)
+        lines += markdownish(view.title).stylize_before(part("title", None)).wrap(inner)
+    body = markdownish(view.text, open_ended=view.writing)
+    lines += body.stylize_before(part("body", kind)).wrap(inner)
     if view.meta:
         lines += literal(view.meta).stylize(part("meta", None)).wrap(inner)
     return lines

@@ -24,6 +24,7 @@ class CardView:
     incomplete: bool = False
     flag: str = ""  # near-duplicates, e.g. "≈ #3 #7 +9,993"
     kind: str = "draft"  # draft, accepted, rejected, human or live: picks frame and styles
+    writing: bool = False  # still arriving: an emphasis may not be closed yet
 
 
 def _percent(value: float | None) -> str:
@@ -106,6 +107,7 @@ def live_view(text: str, title: str | None, *, writing: bool, source: str) -> Ca
         source=source,
         meta="",
         kind="live",
+        writing=writing,
     )
 
 
