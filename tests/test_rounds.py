@@ -11,7 +11,7 @@ import pytest
 
 from brainstorm import review
 from brainstorm.ask import AskRequest
-from brainstorm.cli.common import ensemble_exit_code as exit_code
+from brainstorm.cli.errors import ensemble_exit_code as exit_code
 from brainstorm.duplicates import Similarity, session_duplicates
 from brainstorm.ensemble import run_ensemble
 from brainstorm.generate import generate

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from brainstorm.cli.common import CliState, error, fail_on_user_errors, get_state
+from brainstorm.cli.common import CliState, get_state
+from brainstorm.cli.errors import error, fail_on_user_errors
 
 app = typer.Typer(
     name="brainstorm",

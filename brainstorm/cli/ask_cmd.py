@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from brainstorm.cli.common import (
-    EXIT_BACKEND,
     JsonFlag,
     ModelOptions,
     ModelsOption,
@@ -17,22 +16,23 @@ from brainstorm.cli.common import (
     SessionArg,
     StructuredFlag,
     TemperaturesOption,
+    get_state,
+    parse_ensemble,
+    parse_options,
+    run_async,
+    selected_backend,
+)
+from brainstorm.cli.console import stderr, stdout
+from brainstorm.cli.errors import (
+    EXIT_BACKEND,
     ensemble_exit_code,
     error,
     exit_code_for,
     fail_on_user_errors,
-    get_state,
-    idea_json,
-    parse_ensemble,
-    parse_options,
-    print_json,
-    render_idea,
-    run_async,
-    selected_backend,
-    stderr,
-    stdout,
     warn,
 )
+from brainstorm.cli.idea_view import idea_json, render_idea
+from brainstorm.cli.json_output import print_json
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:

@@ -9,22 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from brainstorm.cli.common import (
-    EXIT_BACKEND,
-    EXIT_OK,
     ModelOptions,
     ModelsOption,
     SeedsOption,
     StructuredFlag,
     TemperaturesOption,
-    error,
-    fail_on_user_errors,
     get_state,
     parse_ensemble,
     parse_options,
     run_async,
     selected_backend,
-    warn,
 )
+from brainstorm.cli.errors import EXIT_BACKEND, EXIT_OK, error, fail_on_user_errors, warn
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from brainstorm.batch import BatchPlan, BatchProgress, BatchReport, PlannedPrompt, PromptResult
-from brainstorm.cli.common import stderr
+from brainstorm.cli.console import stderr
 from brainstorm.cli.hints import cli_hint
 from brainstorm.textsafe import json_visible, visible
 

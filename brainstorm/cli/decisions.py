@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from brainstorm.cli.common import stdout
+from brainstorm.cli.console import stdout
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:

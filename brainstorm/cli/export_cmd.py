@@ -11,15 +11,9 @@ from typing import Annotated
 
 import typer
 
-from brainstorm.cli.common import (
-    EXIT_USAGE,
-    SessionArg,
-    error,
-    fail_on_user_errors,
-    get_state,
-    stderr,
-    warn,
-)
+from brainstorm.cli.common import SessionArg, get_state
+from brainstorm.cli.console import stderr
+from brainstorm.cli.errors import EXIT_USAGE, error, fail_on_user_errors, warn
 
 
 class Format(StrEnum):

@@ -7,16 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from brainstorm.cli.common import (
-    JsonFlag,
-    fail_on_user_errors,
-    get_state,
-    print_json,
-    run_async,
-    stderr,
-    stdout,
-    warn,
-)
+from brainstorm.cli.common import JsonFlag, get_state, run_async
+from brainstorm.cli.console import stderr, stdout
+from brainstorm.cli.errors import fail_on_user_errors, warn
+from brainstorm.cli.json_output import print_json
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:

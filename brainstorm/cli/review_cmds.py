@@ -13,15 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from brainstorm.cli.common import (
-    IdeaArg,
-    SessionArg,
-    error,
-    fail_on_user_errors,
-    get_state,
-    render_idea,
-    stdout,
-)
+from brainstorm.cli.common import IdeaArg, SessionArg, get_state
+from brainstorm.cli.console import stdout
+from brainstorm.cli.errors import error, fail_on_user_errors
+from brainstorm.cli.idea_view import render_idea
 
 if TYPE_CHECKING:
     from brainstorm.models import Status

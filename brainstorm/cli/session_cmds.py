@@ -7,20 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from brainstorm.cli.common import (
-    JsonFlag,
-    SessionArg,
-    duplicate_report,
-    fail_on_user_errors,
-    get_state,
-    idea_json,
-    print_json,
-    render_idea,
-    session_json,
-    stderr,
-    stdout,
-    warn,
-)
+from brainstorm.cli.common import JsonFlag, SessionArg, duplicate_report, get_state
+from brainstorm.cli.console import stderr, stdout
+from brainstorm.cli.errors import fail_on_user_errors, warn
+from brainstorm.cli.idea_view import idea_json, render_idea, session_json
+from brainstorm.cli.json_output import print_json
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:

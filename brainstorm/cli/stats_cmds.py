@@ -7,17 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from brainstorm.cli.common import (
-    IdeaArg,
-    JsonFlag,
-    SessionArg,
-    duplicate_report,
-    fail_on_user_errors,
-    get_state,
-    print_json,
-    stdout,
-    warn,
-)
+from brainstorm.cli.common import IdeaArg, JsonFlag, SessionArg, duplicate_report, get_state
+from brainstorm.cli.console import stdout
+from brainstorm.cli.errors import fail_on_user_errors, warn
+from brainstorm.cli.json_output import print_json
 
 if TYPE_CHECKING:
     from brainstorm.metrics import SessionMetrics

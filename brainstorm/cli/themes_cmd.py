@@ -10,19 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from brainstorm.cli.common import (
-    JsonFlag,
-    SessionArg,
-    error,
-    exit_code_for,
-    fail_on_user_errors,
-    get_state,
-    print_json,
-    run_async,
-    stderr,
-    stdout,
-    warn,
-)
+from brainstorm.cli.common import JsonFlag, SessionArg, get_state, run_async
+from brainstorm.cli.console import stderr, stdout
+from brainstorm.cli.errors import error, exit_code_for, fail_on_user_errors, warn
+from brainstorm.cli.json_output import print_json
 
 if TYPE_CHECKING:
     from brainstorm.cli.common import CliState

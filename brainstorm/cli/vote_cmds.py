@@ -7,15 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from brainstorm.cli.common import (
-    JsonFlag,
-    SessionArg,
-    error,
-    fail_on_user_errors,
-    get_state,
-    print_json,
-    stdout,
-)
+from brainstorm.cli.common import JsonFlag, SessionArg, get_state
+from brainstorm.cli.console import stdout
+from brainstorm.cli.errors import error, fail_on_user_errors
+from brainstorm.cli.json_output import print_json
 
 if TYPE_CHECKING:
     from brainstorm.models import Session
