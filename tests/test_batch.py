@@ -790,3 +790,13 @@ async def test_run_batch_reports_progress_and_shares_one_writer_per_session(
         e for e in events(tmp_path / "sessions", "batch-api-jsonl") if isinstance(e, PromptSent)
     ]
     assert len({e.batch_key for e in sent}) == 6
+
+
+def test_the_progress_line_names_the_ideas_a_prompt_saved_not_a_range_around_them() -> None:
+    from brainstorm.cli.batch_progress import ideas_saved
+
+    assert ideas_saved([4, 5, 6]) == "3 draft ideas (#4–#6)"
+    # Side by side, prompts take turns at the numbers: #172–#180 would claim nine ideas.
+    assert ideas_saved([172, 176, 180]) == "3 draft ideas (#172 #176 #180)"
+    assert ideas_saved([7]) == "1 draft idea (#7)"
+    assert ideas_saved([]) == "no ideas"

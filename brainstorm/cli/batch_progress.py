@@ -33,10 +33,14 @@ def _asked(prompt: PlannedPrompt) -> str:
     return prompt.entry.prompt or prompt.entry.topic or ""
 
 
-def _ideas(ids: list[int]) -> str:
+def ideas_saved(ids: list[int]) -> str:
     if not ids:
         return "no ideas"
-    span = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]}–#{ids[-1]}"
+    # Prompts run side by side take turns at the numbers: a range only where it is one.
+    contiguous = ids == list(range(ids[0], ids[0] + len(ids)))
+    span = (
+        f"#{ids[0]}–#{ids[-1]}" if contiguous and len(ids) > 1 else " ".join(f"#{i}" for i in ids)
+    )
     return f"{len(ids)} draft idea{'s' * (len(ids) != 1)} ({span})"
 
 
@@ -146,10 +150,10 @@ class BatchReporter(BatchProgress):
         line = Text(f"[{self.done:>{width}}/{self.total}] ")
         if result.status == "completed":
             line.append("done     ", style="green")
-            detail = _ideas(result.idea_ids)
+            detail = ideas_saved(result.idea_ids)
         elif result.status == "cancelled":
             line.append("CANCELLED", style="yellow")
-            detail = "cancelled" + f", partial text kept: {_ideas(result.idea_ids)}" * bool(
+            detail = "cancelled" + f", partial text kept: {ideas_saved(result.idea_ids)}" * bool(
                 result.idea_ids
             )
         else:
