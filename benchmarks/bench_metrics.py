@@ -21,7 +21,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from brainstorm.metrics import session_metrics
+from brainstorm.metrics.session import session_metrics
 from brainstorm.models import (
     IdeaDrafted,
     IdeaRevised,

@@ -21,7 +21,7 @@ reported as ``after_reveal``). The order comes from the event log itself (each e
 in file order), not from clocks.
 
 The figures: ideas per side; their statuses now (a person's own ideas start accepted and count
-as accepted unless they rejected them); how much the model's were revised (`metrics.aggregate`
+as accepted unless they rejected them); how much the model's were revised (`aggregate`
 over the model side); and how many model ideas duplicated a human one — a model idea whose
 original text (what the model proposed, before any edit) is a near-duplicate
 (`brainstorm.duplicates`, same method and threshold as the session's duplicate groups) of at
@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from brainstorm.metrics import SessionMetrics, aggregate, idea_metrics
+from brainstorm.metrics.idea import idea_metrics
+from brainstorm.metrics.session import SessionMetrics, aggregate
 from brainstorm.models import Author, Idea, IdeasRevealed, Session, Status
 from brainstorm.store import SessionWriter, StoreError
 

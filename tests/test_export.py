@@ -49,7 +49,9 @@ from brainstorm.export import (
     write_export,
     yaml_string,
 )
-from brainstorm.metrics import idea_metrics, session_metrics, word_diff
+from brainstorm.metrics.diff import word_diff
+from brainstorm.metrics.idea import idea_metrics
+from brainstorm.metrics.session import session_metrics
 from brainstorm.models import (
     Author,
     Event,

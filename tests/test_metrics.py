@@ -14,21 +14,15 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 from sacrebleu.metrics.ter import TER
 
-from brainstorm.metrics import (
-    IdeaMetrics,
-    _figures,
-    aggregate,
+from brainstorm.metrics.diff import word_diff
+from brainstorm.metrics.idea import IdeaMetrics, edit_seconds, idea_metrics, session_idea_metrics
+from brainstorm.metrics.session import aggregate, group_metrics, overall_metrics, session_metrics
+from brainstorm.metrics.text import (
     char_edit_rate,
-    edit_seconds,
-    group_metrics,
-    idea_metrics,
     kept_words,
     model_retention,
     model_share,
-    overall_metrics,
-    session_idea_metrics,
-    session_metrics,
-    word_diff,
+    text_figures,
     word_edit_rate,
     word_edits,
 )
@@ -438,7 +432,7 @@ def test_session_word_edit_rate_never_below_corpus_ter(pairs: list[tuple[str, st
 @given(edited_pair())
 def test_fast_path_agrees_with_the_plain_functions(pair: tuple[str, str]) -> None:
     original, final = pair
-    f = _figures(original, final)
+    f = text_figures(original, final)
     assert f.word_edits == word_edits(original, final)
     assert f.kept_words == kept_words(original, final)
     assert f.char_edits == Levenshtein.distance(original, final)
@@ -477,7 +471,7 @@ def long_edited_pair(draw: st.DrawFn) -> tuple[str, str]:
 @given(long_edited_pair())
 def test_long_texts_agree_with_plain_rapidfuzz(pair: tuple[str, str]) -> None:
     original, final = pair
-    f = _figures(original, final)
+    f = text_figures(original, final)
     assert f.word_edits == Levenshtein.distance(original.split(), final.split())
     assert f.char_edits == Levenshtein.distance(original, final)
     assert f.kept_words == kept_words(original, final)
@@ -485,7 +479,8 @@ def test_long_texts_agree_with_plain_rapidfuzz(pair: tuple[str, str]) -> None:
 
 def test_metrics_module_stays_free_of_ui_and_client_imports() -> None:
     code = (
-        "import sys, brainstorm.metrics; "
+        "import sys, brainstorm.metrics.diff, brainstorm.metrics.idea; "
+        "import brainstorm.metrics.session, brainstorm.metrics.text; "
         "bad = [m for m in ('textual', 'ollama') if m in sys.modules]; "
         "print(*bad); sys.exit(bool(bad))"
     )

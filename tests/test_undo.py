@@ -12,7 +12,7 @@ import pytest
 
 from brainstorm import review
 from brainstorm.export.formats import export_session
-from brainstorm.metrics import session_metrics
+from brainstorm.metrics.session import session_metrics
 from brainstorm.models import IdeaDrafted, IdeaStatusChanged, ReviewUndone, Status
 from brainstorm.store import SessionStore, SessionWriter, read_events, replay
 from tests.cli_support import Run, new_session, show_json

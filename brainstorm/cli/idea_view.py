@@ -58,7 +58,7 @@ def render_idea(idea: Idea, near: NearDuplicates | None = None) -> Text:
 def idea_json(idea: Idea, report: DuplicateReport | None = None) -> dict[str, Any]:
     """An idea for --json. With ``report``: its nearest near-duplicates (at most a few),
     how many it has, and the leader of its group (None when in none)."""
-    from brainstorm.metrics import idea_metrics
+    from brainstorm.metrics.idea import idea_metrics
     from brainstorm.presentation import source_label
 
     near = report.near(idea.id) if report is not None else None

@@ -13,7 +13,7 @@ from brainstorm.cli.errors import fail_on_user_errors, warn
 from brainstorm.cli.json_output import print_json
 
 if TYPE_CHECKING:
-    from brainstorm.metrics import SessionMetrics
+    from brainstorm.metrics.session import SessionMetrics
     from brainstorm.store import SessionStore
 
     pass
@@ -75,7 +75,8 @@ def stats(
         ideas_table,
         summary_table,
     )
-    from brainstorm.metrics import aggregate, session_idea_metrics
+    from brainstorm.metrics.idea import session_idea_metrics
+    from brainstorm.metrics.session import aggregate
 
     if session is None and not every:
         raise typer.BadParameter("give a SESSION, or --all for every session")
@@ -156,7 +157,7 @@ def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
     from rich.text import Text
 
     from brainstorm.cli.stats_tables import bar, pct, summary_table
-    from brainstorm.metrics import group_metrics, overall_metrics
+    from brainstorm.metrics.session import group_metrics, overall_metrics
     from brainstorm.models import Session
     from brainstorm.store import StoreError
 
@@ -221,7 +222,7 @@ def history(
 
     from brainstorm import review
     from brainstorm.cli.decisions import print_decisions
-    from brainstorm.metrics import word_diff
+    from brainstorm.metrics.diff import word_diff
     from brainstorm.presentation import status_label
 
     with fail_on_user_errors():

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from brainstorm.duplicates import DuplicateReport
-    from brainstorm.metrics import IdeaMetrics, SessionMetrics
+    from brainstorm.metrics.idea import IdeaMetrics
+    from brainstorm.metrics.session import SessionMetrics
     from brainstorm.models import Session
     from brainstorm.rounds import HumanFirstFigures
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from brainstorm.metrics import DiffOp
+from brainstorm.metrics.diff import DiffOp
 from brainstorm.textsafe import visible
 
 __all__ = ["diff_block", "escape_inline", "escape_line", "one_line", "text_block"]

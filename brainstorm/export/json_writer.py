@@ -14,7 +14,7 @@ from brainstorm.export.selection import (
     iso,
     select,
 )
-from brainstorm.metrics import word_diff
+from brainstorm.metrics.diff import word_diff
 from brainstorm.models import Session
 from brainstorm.textsafe import json_visible
 

@@ -17,7 +17,8 @@ from brainstorm.export.selection import (
     iso,
     select,
 )
-from brainstorm.metrics import SessionMetrics, word_diff
+from brainstorm.metrics.diff import word_diff
+from brainstorm.metrics.session import SessionMetrics
 from brainstorm.models import Author, Idea, Session
 
 __all__ = ["export_markdown", "markdown_document"]

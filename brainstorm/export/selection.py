@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from brainstorm.metrics import IdeaMetrics, SessionMetrics, aggregate, session_idea_metrics
+from brainstorm.metrics.idea import IdeaMetrics, session_idea_metrics
+from brainstorm.metrics.session import SessionMetrics, aggregate
 from brainstorm.models import Author, Idea, Session, Status
 from brainstorm.presentation import STATUS_WORDS
 from brainstorm.prompt_records import PromptRecord

@@ -12,7 +12,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from brainstorm.metrics import idea_metrics, word_diff
+from brainstorm.metrics.diff import word_diff
+from brainstorm.metrics.idea import idea_metrics
 from brainstorm.models import Author, Idea
 from brainstorm.presentation import decision_label, status_label
 from brainstorm.textsafe import visible

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brainstorm.metrics import idea_metrics
+from brainstorm.metrics.idea import idea_metrics
 from brainstorm.models import Author, Idea, Session, Status
 from brainstorm.presentation import duplicate_flag, source_label, status_label
 from brainstorm.tui.widgets.live_reply import LiveReplies

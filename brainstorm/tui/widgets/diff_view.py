@@ -1,4 +1,5 @@
-"""A coloured word diff (from `metrics.word_diff`): deletions struck out, insertions marked."""
+"""A coloured word diff (from `metrics.diff.word_diff`): deletions struck out, insertions
+marked."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import ClassVar
 from textual.content import Content
 from textual.widget import Widget
 
-from brainstorm.metrics import DiffOp
+from brainstorm.metrics.diff import DiffOp
 from brainstorm.textsafe import visible
 
 

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 
 from brainstorm.config import Settings
-from brainstorm.metrics import session_metrics
+from brainstorm.metrics.session import session_metrics
 from brainstorm.models import Session
 from brainstorm.textsafe import visible
 from brainstorm.tui.duplicate_analysis import DuplicateAnalysis

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from brainstorm.metrics import SessionMetrics
+from brainstorm.metrics.session import SessionMetrics
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:  # duplicates (NumPy, RapidFuzz) loads when the first report is computed
