@@ -141,7 +141,9 @@ def stats(
     if curve.rounds:
         stdout.print(exhaustion_table(curve))
     for line in verdict_lines(curve, s.id):
-        stdout.print(line)
+        # Wrapped at the terminal's width (stdout soft-wraps by default, for pasteable output):
+        # a verdict is prose, and stats fits 80 columns.
+        stdout.print(line, soft_wrap=False)
     stdout.print()
     stdout.print(side_table(side))
     if rounds is not None:
