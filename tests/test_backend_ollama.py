@@ -28,7 +28,8 @@ from brainstorm.llm.base import (
     StreamInterrupted,
     is_setup_error,
 )
-from brainstorm.llm.ollama import START_HINT, OllamaBackend, resolve_host
+from brainstorm.llm.ollama import OllamaBackend, resolve_host
+from brainstorm.llm.ollama_errors import START_HINT
 from tests.fakes import BUSY_MESSAGE, FakeOllama
 
 MODEL = "llama3.2"

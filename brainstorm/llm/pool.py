@@ -45,7 +45,8 @@ from brainstorm.llm.base import (
     ServerError,
     StreamInterrupted,
 )
-from brainstorm.llm.ollama import EMBED_HINT, START_HINT, OllamaBackend
+from brainstorm.llm.ollama import OllamaBackend
+from brainstorm.llm.ollama_errors import EMBED_HINT, START_HINT
 
 #: Seconds a failed host is left alone before it is asked again.
 COOLDOWN_SECONDS = 30.0
