@@ -49,9 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from brainstorm.batch import BatchOptions, parse_batch, plan_batch, run_batch  # noqa: E402
+from brainstorm.events import Status  # noqa: E402
 from brainstorm.llm.base import ChatRequest, Message  # noqa: E402
 from brainstorm.llm.ollama import OllamaBackend  # noqa: E402
-from brainstorm.models import Status  # noqa: E402
 from brainstorm.store import SessionStore  # noqa: E402
 from tests.fakes import FakeOllama  # noqa: E402
 

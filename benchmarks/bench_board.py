@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from textual.geometry import Region  # noqa: E402
 
 from brainstorm.config import Settings  # noqa: E402
-from brainstorm.models import IdeaDrafted, IdeaRevised, IdeaStatusChanged, Status  # noqa: E402
+from brainstorm.events import IdeaDrafted, IdeaRevised, IdeaStatusChanged, Status  # noqa: E402
 from brainstorm.store import SessionStore  # noqa: E402
 from brainstorm.tui.app import BrainstormApp  # noqa: E402
 from brainstorm.tui.screens.session import SessionScreen  # noqa: E402

@@ -45,10 +45,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from brainstorm.events import GenerationCompleted, PromptSent  # noqa: E402
 from brainstorm.llm.base import ChatRequest, Message  # noqa: E402
 from brainstorm.llm.ollama import OllamaBackend  # noqa: E402
-from brainstorm.models import GenerationCompleted, PromptSent  # noqa: E402
-from brainstorm.store import read_events  # noqa: E402
+from brainstorm.session_log import read_events  # noqa: E402
 from tests.fakes import FakeOllama  # noqa: E402
 
 BRAINSTORM = ROOT / ".venv" / "bin" / "brainstorm"

@@ -1,6 +1,6 @@
 """Benchmark: revision metrics for a 10,000-idea session with 5 revisions per idea.
 
-The session is replayed from events through `Session.apply`, as the app would load it: every
+The session is replayed from events through `replay.apply_event`, as the app would load it: every
 idea is a model draft of up to 2,000 characters (seeded random words), revised 5 times by a
 person (each revision replaces, inserts or deletes a few words; one idea in ten is rewritten
 from scratch in one of its revisions), then accepted, rejected or left a draft.
@@ -21,15 +21,10 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from brainstorm.events import IdeaDrafted, IdeaRevised, IdeaStatusChanged, SessionCreated, Status
 from brainstorm.metrics.session import session_metrics
-from brainstorm.models import (
-    IdeaDrafted,
-    IdeaRevised,
-    IdeaStatusChanged,
-    Session,
-    SessionCreated,
-    Status,
-)
+from brainstorm.models import Session
+from brainstorm.replay import apply_event
 
 TARGET_SECONDS = 1.0
 REVISIONS = 5
@@ -80,21 +75,22 @@ def build_session(n_ideas: int, seed: int, *, min_chars: int) -> Session:
         text = make_text(rng, vocab, length)
         seq += 1
         at += timedelta(seconds=1)
-        session.apply(
+        apply_event(
+            session,
             IdeaDrafted(
                 seq=seq, at=at, idea=idea_id, text=" ".join(text), model="m", backend="ollama"
-            )
+            ),
         )
         rewrite_at = rng.randrange(REVISIONS) if rng.random() < 0.1 else -1
         for r in range(REVISIONS):
             text = make_text(rng, vocab, length) if r == rewrite_at else revise(rng, vocab, text)
             seq += 1
             at += timedelta(seconds=rng.randint(1, 60))
-            session.apply(IdeaRevised(seq=seq, at=at, idea=idea_id, text=" ".join(text)))
+            apply_event(session, IdeaRevised(seq=seq, at=at, idea=idea_id, text=" ".join(text)))
         status = rng.choice([Status.ACCEPTED, Status.ACCEPTED, Status.REJECTED, Status.DRAFT])
         if status is not Status.DRAFT:
             seq += 1
-            session.apply(IdeaStatusChanged(seq=seq, at=at, idea=idea_id, status=status))
+            apply_event(session, IdeaStatusChanged(seq=seq, at=at, idea=idea_id, status=status))
     return session
 
 

@@ -50,7 +50,7 @@ Figure = dict[str, float]
 
 
 def build(root: Path, case: str, size: int, seed: int = 15) -> str:
-    from brainstorm.models import IdeaDrafted, IdeaRevised, IdeaStatusChanged, Status
+    from brainstorm.events import IdeaDrafted, IdeaRevised, IdeaStatusChanged, Status
     from brainstorm.store import SessionStore
 
     rng = random.Random(seed)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from brainstorm import themes
-from brainstorm.models import IdeaAdded
+from brainstorm.events import IdeaAdded
 from brainstorm.store import SessionStore
 
 TARGET_SIZE = 10_000

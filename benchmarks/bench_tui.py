@@ -51,7 +51,7 @@ from textual.pilot import Pilot  # noqa: E402
 from textual.widgets import Input  # noqa: E402
 
 from brainstorm.config import Settings  # noqa: E402
-from brainstorm.models import IdeaDrafted, IdeaStatusChanged, Status  # noqa: E402
+from brainstorm.events import IdeaDrafted, IdeaStatusChanged, Status  # noqa: E402
 from brainstorm.store import SessionStore  # noqa: E402
 from brainstorm.tui.app import BrainstormApp  # noqa: E402
 from brainstorm.tui.screens.session import SessionScreen  # noqa: E402

@@ -1,6 +1,6 @@
 """Events and state of the converging half of a brainstorm: themes (groups of ideas, each with a
-label) and people's votes. Part of the session log like every other event; `Session.apply`
-hands these to `apply_converge`.
+label) and people's votes. Part of the session log like every other event (the `Event` union in
+`brainstorm.events`); `brainstorm.replay.apply_event` hands these to `apply_converge`.
 
 - `themes_grouped` stores a whole grouping (every theme with its ideas and label), so the log
   says exactly what a person saw; a later grouping replaces it on the board.

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from brainstorm.ask import AskRequest
 from brainstorm.generate import GenerationOutcome, Stop, generate
 from brainstorm.llm.base import Backend
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Source
-from brainstorm.store import SessionWriter
 
 
 async def run_ensemble(

@@ -1,5 +1,5 @@
 """What every session event shares (its place in the log and its time), apart from
-`brainstorm.models` so that event modules beside it (`converge_events`) can build on it."""
+`brainstorm.events` so that the event modules (`events`, `converge_events`) can both build on it."""
 
 from __future__ import annotations
 

@@ -33,6 +33,16 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from brainstorm.ask import AskRequest
+from brainstorm.event_base import _Event
+from brainstorm.events import (
+    GenerationCompleted,
+    GenerationFailed,
+    GenerationRetried,
+    GenerationStats,
+    IdeaDrafted,
+    PromptSent,
+    ReplyText,
+)
 from brainstorm.generation_outcome import (
     CANCELLED_REASON,
     GenerationOutcome,
@@ -43,18 +53,8 @@ from brainstorm.generation_outcome import (
 from brainstorm.ideation import DraftIdea, IdeaStreamSplitter, ideas_from_reply
 from brainstorm.llm import retry_elsewhere
 from brainstorm.llm.base import Backend, BackendError, ChatRequest, Chunk
-from brainstorm.models import (
-    GenerationCompleted,
-    GenerationFailed,
-    GenerationRetried,
-    GenerationStats,
-    IdeaDrafted,
-    PromptSent,
-    ReplyText,
-    _Event,
-)
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Source
-from brainstorm.store import SessionWriter
 
 # The outcome types live in `generation_outcome`; callers import them from here too.
 __all__ = [

@@ -8,8 +8,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from brainstorm.events import GenerationStats
 from brainstorm.llm.base import BackendError
-from brainstorm.models import GenerationStats, Idea
+from brainstorm.models import Idea
 from brainstorm.presentation import model_label
 from brainstorm.sources import Source
 

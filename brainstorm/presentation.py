@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from brainstorm.converge_events import ThemeRecord
-from brainstorm.models import Author, Idea, ReviewAction, Status
+from brainstorm.events import Status
+from brainstorm.models import Author, Idea, ReviewAction
 
 STATUS_WORDS: dict[Status, str] = {
     Status.DRAFT: "DRAFT",

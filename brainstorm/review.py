@@ -5,19 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brainstorm.models import (
-    Author,
-    Idea,
-    IdeaAdded,
-    IdeaRevised,
-    IdeaStatusChanged,
-    ReviewAction,
-    ReviewUndone,
-    Session,
-    Status,
-)
+from brainstorm.events import IdeaAdded, IdeaRevised, IdeaStatusChanged, ReviewUndone, Status
+from brainstorm.models import Author, Idea, ReviewAction, Session
 from brainstorm.presentation import decision_label
-from brainstorm.store import SessionWriter, StoreError
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store_errors import StoreError
 
 
 class ReviewError(StoreError):

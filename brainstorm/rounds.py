@@ -36,10 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from brainstorm.events import IdeasRevealed, Status
 from brainstorm.metrics.idea import idea_metrics
 from brainstorm.metrics.session import SessionMetrics, aggregate
-from brainstorm.models import Author, Idea, IdeasRevealed, Session, Status
-from brainstorm.store import SessionWriter, StoreError
+from brainstorm.models import Author, Idea, Session
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store_errors import StoreError
 
 if TYPE_CHECKING:  # duplicates (NumPy) loads only when figures are computed
     from brainstorm.duplicates import Match, Similarity

@@ -21,9 +21,10 @@ import getpass
 from dataclasses import dataclass
 
 from brainstorm.converge_events import VoteCast, VoteWithdrawn
-from brainstorm.models import Idea, Session, Status
+from brainstorm.events import Status
+from brainstorm.models import Idea, Session
 from brainstorm.review import ReviewError, reviewable
-from brainstorm.store import SessionWriter
+from brainstorm.session_writer import SessionWriter
 from brainstorm.textsafe import visible
 
 __all__ = [

@@ -19,8 +19,9 @@ from brainstorm.ideation import (
 from brainstorm.llm import EMBEDDED_MODEL, embedded_available
 from brainstorm.llm.ollama import OllamaBackend
 from brainstorm.presentation import model_label
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Ensemble, Source
-from brainstorm.store import SessionStore, SessionWriter
+from brainstorm.store import SessionStore
 
 
 @pytest.fixture

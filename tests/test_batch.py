@@ -34,9 +34,10 @@ from brainstorm.batch import (
     plan_batch,
     run_batch,
 )
+from brainstorm.events import GenerationFailed, IdeaDrafted, PromptSent, Status
 from brainstorm.llm.ollama import OllamaBackend
-from brainstorm.models import GenerationFailed, IdeaDrafted, PromptSent, Status
-from brainstorm.store import SessionStore, read_events
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 
 BRAINSTORM = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "brainstorm"

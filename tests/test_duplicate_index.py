@@ -27,8 +27,9 @@ from brainstorm.duplicates import (
 )
 from brainstorm.duplicates.cache import INDEX_SUFFIX, load_index, save_index
 from brainstorm.duplicates.report import report_of
-from brainstorm.models import IdeaDrafted
-from brainstorm.store import SessionStore, SessionWriter
+from brainstorm.events import IdeaDrafted
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
 
 WORDS = ["moss", "wall", "quiet", "room", "booth", "phone", "seed", "library", "lamp", "calls"]
 TEXTS = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)

@@ -21,6 +21,7 @@ import pytest
 
 from brainstorm.ask import AskRequest, resolve_sources
 from brainstorm.config import Settings
+from brainstorm.events import GenerationCompleted, GenerationFailed
 from brainstorm.generate import generate
 from brainstorm.llm import (
     EMBEDDED_MODEL,
@@ -36,9 +37,9 @@ from brainstorm.llm.base import (
     Chunk,
     Message,
 )
-from brainstorm.models import GenerationCompleted, GenerationFailed
+from brainstorm.session_log import read_events
 from brainstorm.sources import Source
-from brainstorm.store import SessionStore, read_events
+from brainstorm.store import SessionStore
 
 pytestmark = pytest.mark.skipif(
     not embedded_available(), reason="the embedded extra is not installed"

@@ -11,9 +11,11 @@ import pytest
 
 from brainstorm import review
 from brainstorm.duplicates import Similarity, session_duplicates
+from brainstorm.event_base import utc_now
+from brainstorm.events import GenerationCompleted, IdeaDrafted, PromptSent
 from brainstorm.exhaustion import exhaustion_curve, side_similarity
-from brainstorm.models import GenerationCompleted, IdeaDrafted, PromptSent, utc_now
-from brainstorm.store import SessionStore, SessionWriter
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
 
 START = utc_now()
 

@@ -33,6 +33,17 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from brainstorm.events import (
+    Event,
+    IdeaAdded,
+    IdeaDrafted,
+    IdeaRevised,
+    IdeaStatusChanged,
+    PromptSent,
+    SessionCreated,
+    Status,
+    event_to_json,
+)
 from brainstorm.export import (
     ExportError,
     ExportExists,
@@ -52,21 +63,10 @@ from brainstorm.export import (
 from brainstorm.metrics.diff import word_diff
 from brainstorm.metrics.idea import idea_metrics
 from brainstorm.metrics.session import session_metrics
-from brainstorm.models import (
-    Author,
-    Event,
-    IdeaAdded,
-    IdeaDrafted,
-    IdeaRevised,
-    IdeaStatusChanged,
-    PromptSent,
-    Session,
-    SessionCreated,
-    Status,
-    event_to_json,
-)
+from brainstorm.models import Author, Session
 from brainstorm.presentation import STATUS_WORDS, status_label
-from brainstorm.store import SessionStore, replay
+from brainstorm.replay import replay
+from brainstorm.store import SessionStore
 from brainstorm.textsafe import visible
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -15,11 +15,12 @@ import pytest
 
 from brainstorm import themes
 from brainstorm.converge_events import ThemeLabelled
+from brainstorm.events import IdeaDrafted, IdeaStatusChanged, Status
 from brainstorm.export import ExportOptions, export_session
 from brainstorm.export.mermaid_writer import NODE_CHARS, mermaid_text
 from brainstorm.export.opml_writer import xml_attribute
-from brainstorm.models import IdeaDrafted, IdeaStatusChanged, Status
-from brainstorm.store import SessionStore, SessionWriter
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
 from brainstorm.textsafe import visible
 from tests.cli_support import Run, new_session
 

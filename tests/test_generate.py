@@ -11,12 +11,14 @@ import pytest
 
 from brainstorm.ask import AskRequest
 from brainstorm.ensemble import run_ensemble
+from brainstorm.events import GenerationCompleted, GenerationFailed, PromptSent
 from brainstorm.generate import CANCELLED_REASON, GenerationOutcome, Stop, generate
 from brainstorm.llm.base import Message, ModelNotFound
 from brainstorm.llm.ollama import OllamaBackend
-from brainstorm.models import GenerationCompleted, GenerationFailed, PromptSent
+from brainstorm.session_log import read_events
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Source
-from brainstorm.store import SessionStore, SessionWriter, read_events
+from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 
 REPLY = "1. Moss walls.\n2. Quiet hours.\n3. Phone booths.\n"

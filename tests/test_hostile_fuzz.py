@@ -15,11 +15,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from brainstorm.export.formats import FORMATS, export_session
-from brainstorm.export.front_matter import yaml_string
-from brainstorm.export.selection import ExportOptions
-from brainstorm.ideation import IdeaStreamSplitter, parse_structured, split_ideas
-from brainstorm.models import (
+from brainstorm.events import (
     GenerationCompleted,
     IdeaAdded,
     IdeaDrafted,
@@ -27,7 +23,12 @@ from brainstorm.models import (
     Note,
     PromptSent,
 )
-from brainstorm.store import SessionStore, read_events
+from brainstorm.export.formats import FORMATS, export_session
+from brainstorm.export.front_matter import yaml_string
+from brainstorm.export.selection import ExportOptions
+from brainstorm.ideation import IdeaStreamSplitter, parse_structured, split_ideas
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.textsafe import is_hidden, visible
 
 HOSTILE = [

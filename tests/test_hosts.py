@@ -13,18 +13,20 @@ from pathlib import Path
 import pytest
 
 from brainstorm.ask import AskRequest
-from brainstorm.generate import generate
-from brainstorm.llm.base import ChatRequest, Chunk, Message, ModelNotFound
-from brainstorm.llm.pool import HostPool
-from brainstorm.models import (
+from brainstorm.events import (
     GenerationCompleted,
     GenerationFailed,
     GenerationRetried,
     IdeaDrafted,
     PromptSent,
 )
+from brainstorm.generate import generate
+from brainstorm.llm.base import ChatRequest, Chunk, Message, ModelNotFound
+from brainstorm.llm.pool import HostPool
+from brainstorm.session_log import read_events
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Source
-from brainstorm.store import SessionStore, SessionWriter, read_events
+from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 
 CHUNKS = ["1. Moss walls.\n", "2. Quiet hours.\n", "3. Phone", " booths.\n"]

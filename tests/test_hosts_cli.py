@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from brainstorm.config import load_settings
-from brainstorm.models import GenerationCompleted, GenerationRetried, PromptSent
-from brainstorm.store import read_events
+from brainstorm.events import GenerationCompleted, GenerationRetried, PromptSent
+from brainstorm.session_log import read_events
 from tests.cli_support import BRAINSTORM
 from tests.fakes import FakeOllama
 

@@ -14,6 +14,15 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 from sacrebleu.metrics.ter import TER
 
+from brainstorm.events import (
+    Event,
+    IdeaAdded,
+    IdeaDrafted,
+    IdeaRevised,
+    IdeaStatusChanged,
+    SessionCreated,
+    Status,
+)
 from brainstorm.metrics.diff import word_diff
 from brainstorm.metrics.idea import IdeaMetrics, edit_seconds, idea_metrics, session_idea_metrics
 from brainstorm.metrics.session import aggregate, group_metrics, overall_metrics, session_metrics
@@ -26,19 +35,8 @@ from brainstorm.metrics.text import (
     word_edit_rate,
     word_edits,
 )
-from brainstorm.models import (
-    Author,
-    Event,
-    Idea,
-    IdeaAdded,
-    IdeaDrafted,
-    IdeaRevised,
-    IdeaStatusChanged,
-    Revision,
-    Session,
-    SessionCreated,
-    Status,
-)
+from brainstorm.models import Author, Idea, Revision, Session
+from brainstorm.replay import apply_event
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -179,7 +177,7 @@ def replay(*events: Event, technique: str | None = "scamper", model: str = "llam
     )
     for seq, event in enumerate(events, 1):
         event.seq = seq
-        session.apply(event)
+        apply_event(session, event)
     return session
 
 

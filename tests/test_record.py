@@ -14,20 +14,22 @@ from pathlib import Path
 import pytest
 
 from brainstorm.ask import AskRequest
-from brainstorm.generate import generate
-from brainstorm.ideation import IDEAS_SCHEMA
-from brainstorm.llm.base import Message
-from brainstorm.llm.ollama import OllamaBackend
-from brainstorm.models import (
+from brainstorm.events import (
     GenerationCompleted,
     GenerationInterrupted,
     IdeaDrafted,
     PromptSent,
     ReplyText,
 )
+from brainstorm.generate import generate
+from brainstorm.ideation import IDEAS_SCHEMA
+from brainstorm.llm.base import Message
+from brainstorm.llm.ollama import OllamaBackend
 from brainstorm.replies import prompt_reply, reply_of
+from brainstorm.session_log import read_events
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Source
-from brainstorm.store import SessionStore, SessionWriter, read_events
+from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 
 # What real models send: a lead-in, bold titles, a rule, a remark after it, a "bonus" idea

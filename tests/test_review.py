@@ -9,15 +9,11 @@ from pathlib import Path
 import pytest
 
 from brainstorm import review
-from brainstorm.models import (
-    Author,
-    IdeaAdded,
-    IdeaDrafted,
-    IdeaRevised,
-    IdeaStatusChanged,
-    Status,
-)
-from brainstorm.store import SessionStore, SessionWriter, read_events
+from brainstorm.events import IdeaAdded, IdeaDrafted, IdeaRevised, IdeaStatusChanged, Status
+from brainstorm.models import Author
+from brainstorm.session_log import read_events
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
 
 
 def draft(writer: SessionWriter, text: str, *, hidden: bool = False) -> int:

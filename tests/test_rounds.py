@@ -14,10 +14,10 @@ from brainstorm.ask import AskRequest
 from brainstorm.cli.errors import ensemble_exit_code as exit_code
 from brainstorm.duplicates import Similarity, session_duplicates
 from brainstorm.ensemble import run_ensemble
+from brainstorm.events import IdeaDrafted, Status
 from brainstorm.generate import generate
 from brainstorm.llm.base import Message
 from brainstorm.llm.ollama import OllamaBackend
-from brainstorm.models import IdeaDrafted, Status
 from brainstorm.presentation import source_label
 from brainstorm.rounds import (
     RevealError,
@@ -27,8 +27,9 @@ from brainstorm.rounds import (
     human_first_figures,
     reveal,
 )
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Source, ensemble_sources, parse_floats, parse_ints, parse_names
-from brainstorm.store import SessionStore, SessionWriter
+from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from brainstorm.models import IdeaDrafted, IdeaRevised
+from brainstorm.events import IdeaDrafted, IdeaRevised
 from brainstorm.store import SessionStore
 from tests.cli_support import Run
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brainstorm.models import IdeaDrafted
+from brainstorm.events import IdeaDrafted
 from brainstorm.store import SessionStore
 from tests.cli_support import Run
 

@@ -14,13 +14,13 @@ import pytest
 
 from brainstorm import review
 from brainstorm.cli.hints import cli_hint
-from brainstorm.models import SCHEMA_VERSION, IdeaDrafted, Note, Status
-from brainstorm.store import (
+from brainstorm.events import SCHEMA_VERSION, IdeaDrafted, Note, Status
+from brainstorm.store import SessionStore
+from brainstorm.store_errors import (
     CorruptSessionFile,
     InvalidSessionName,
     SessionLocked,
     SessionNotFound,
-    SessionStore,
     StoreError,
 )
 
@@ -107,7 +107,7 @@ WRITER_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from brainstorm.models import Note
+    from brainstorm.events import Note
     from brainstorm.store import SessionStore
 
     store = SessionStore(Path(sys.argv[1]))

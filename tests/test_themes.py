@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from brainstorm import themes
 from brainstorm.ask import build_theme_label
 from brainstorm.converge_events import OTHER_THEME, ThemeLabelAccepted, ThemeLabelled
+from brainstorm.events import IdeaDrafted, IdeaStatusChanged, Status
 from brainstorm.llm.ollama import OllamaBackend
-from brainstorm.models import IdeaDrafted, IdeaStatusChanged, Status
-from brainstorm.store import SessionStore, SessionWriter, read_events
+from brainstorm.session_log import read_events
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
 from brainstorm.themes.labels import label_from_reply, write_model_label
 from tests.fakes import FakeOllama
 
@@ -190,7 +192,7 @@ def test_a_theme_that_no_longer_exists_loses_its_name(writer: SessionWriter) -> 
 
 def test_still_exists_means_jaccard_at_least_one_half() -> None:
     from brainstorm.converge_events import ThemeBoard, ThemeRecord
-    from brainstorm.models import utc_now
+    from brainstorm.event_base import utc_now
 
     old = ThemeBoard(
         seq=1,

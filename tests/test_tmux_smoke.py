@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from brainstorm.models import IdeaDrafted, Status
+from brainstorm.events import IdeaDrafted, Status
 from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 

@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from brainstorm import review
+from brainstorm.events import IdeaDrafted, IdeaStatusChanged, ReviewUndone, Status
 from brainstorm.export.formats import export_session
 from brainstorm.metrics.session import session_metrics
-from brainstorm.models import IdeaDrafted, IdeaStatusChanged, ReviewUndone, Status
-from brainstorm.store import SessionStore, SessionWriter, read_events, replay
+from brainstorm.replay import replay
+from brainstorm.session_log import read_events
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
 from tests.cli_support import Run, new_session, show_json
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from brainstorm import review, votes
 from brainstorm.converge_events import VoteCast, VoteWithdrawn
-from brainstorm.models import IdeaDrafted, IdeaStatusChanged, Status
-from brainstorm.store import SessionStore, SessionWriter, read_events
+from brainstorm.events import IdeaDrafted, IdeaStatusChanged, Status
+from brainstorm.session_log import read_events
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
 
 
 def draft(writer: SessionWriter, text: str, *, hidden: bool = False) -> int:

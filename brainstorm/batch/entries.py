@@ -16,7 +16,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from brainstorm.store import InvalidSessionName, validate_session_name
+from brainstorm.store import validate_session_name
+from brainstorm.store_errors import InvalidSessionName
 
 BatchFormat = Literal["toml", "jsonl", "text"]
 FORMATS: tuple[str, ...] = get_args(BatchFormat)

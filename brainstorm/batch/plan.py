@@ -26,8 +26,10 @@ from brainstorm.batch.entries import BatchEntry, BatchError, BatchFile, LocatedE
 from brainstorm.batch.parse import at
 from brainstorm.ideation import Technique, TechniqueError, get_technique
 from brainstorm.llm.base import Backend
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Ensemble, Source
-from brainstorm.store import SessionStore, SessionWriter, StoreError, slugify, validate_session_name
+from brainstorm.store import SessionStore, slugify, validate_session_name
+from brainstorm.store_errors import StoreError
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from brainstorm.config import Settings
     from brainstorm.generate import GenerationOutcome
     from brainstorm.ideation import Technique
+    from brainstorm.session_writer import SessionWriter
     from brainstorm.sources import Ensemble
-    from brainstorm.store import SessionWriter
 
 
 def register(app: typer.Typer) -> None:

@@ -135,7 +135,8 @@ def batch(
     from brainstorm.batch import BatchError, BatchOptions, as_format, load_batch, plan_batch
     from brainstorm.cli.batch_progress import BatchReporter
     from brainstorm.ideation import get_technique
-    from brainstorm.store import SessionLocked, validate_session_name
+    from brainstorm.store import validate_session_name
+    from brainstorm.store_errors import SessionLocked
 
     try:
         file_format = as_format(fmt)

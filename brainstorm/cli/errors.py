@@ -75,7 +75,7 @@ def fail_on_user_errors() -> Iterator[None]:
         from brainstorm.config import ConfigError
         from brainstorm.ideation import TechniqueError
         from brainstorm.llm.base import BackendError
-        from brainstorm.store import StoreError
+        from brainstorm.store_errors import StoreError
 
         if isinstance(problem, BackendError):
             error(problem.message, cli_hint(problem), exit_code_for(problem))

@@ -40,7 +40,7 @@ def cli_hint(problem: Exception) -> str | None:
     from brainstorm.llm.base import BackendError
     from brainstorm.review import HiddenIdea
     from brainstorm.rounds import NotHumanFirst
-    from brainstorm.store import SessionNotFound
+    from brainstorm.store_errors import SessionNotFound
 
     match problem:
         case BackendError():

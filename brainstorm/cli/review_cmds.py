@@ -19,7 +19,7 @@ from brainstorm.cli.errors import error, fail_on_user_errors
 from brainstorm.cli.idea_view import render_idea
 
 if TYPE_CHECKING:
-    from brainstorm.models import Status
+    from brainstorm.events import Status
 from brainstorm.textsafe import visible
 
 IdeasArg = Annotated[list[str], typer.Argument(help="Idea ids as `show` prints them.")]
@@ -119,21 +119,21 @@ def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Stat
 
 def accept(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
     """Accept ideas (as they are now)."""
-    from brainstorm.models import Status
+    from brainstorm.events import Status
 
     _set_status(ctx, session, ideas, Status.ACCEPTED)
 
 
 def reject(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
     """Reject ideas. They stay in the session, marked rejected."""
-    from brainstorm.models import Status
+    from brainstorm.events import Status
 
     _set_status(ctx, session, ideas, Status.REJECTED)
 
 
 def reopen(ctx: typer.Context, session: SessionArg, ideas: IdeasArg) -> None:
     """Send ideas back to draft."""
-    from brainstorm.models import Status
+    from brainstorm.events import Status
 
     _set_status(ctx, session, ideas, Status.DRAFT)
 

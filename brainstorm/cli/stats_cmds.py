@@ -161,7 +161,7 @@ def _stats_all(ids: list[str], store: SessionStore, as_json: bool) -> None:
     from brainstorm.cli.stats_tables import bar, pct, summary_table
     from brainstorm.metrics.session import group_metrics, overall_metrics
     from brainstorm.models import Session
-    from brainstorm.store import StoreError
+    from brainstorm.store_errors import StoreError
 
     sessions: list[Session] = []
     for session_id in ids:

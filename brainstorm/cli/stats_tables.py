@@ -147,7 +147,7 @@ def ideas_table(
 
 def tail_summary(session: Session, ids: list[int]) -> str:
     """The ideas a table leaves out, in one line: how many, by status, how many edited."""
-    from brainstorm.models import Status
+    from brainstorm.events import Status
 
     counts = {status: 0 for status in Status}
     edited = 0

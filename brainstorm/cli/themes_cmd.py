@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from brainstorm.cli.common import CliState
     from brainstorm.converge_events import ThemeBoard
     from brainstorm.models import Idea, Session
-    from brainstorm.store import SessionWriter
+    from brainstorm.session_writer import SessionWriter
     from brainstorm.themes import ThemeView
 
 #: Ideas listed under each theme unless --all.
@@ -131,7 +131,7 @@ def _group(
     as_json: bool,
     every: bool,
 ) -> None:
-    from brainstorm.store import SessionLocked
+    from brainstorm.store_errors import SessionLocked
     from brainstorm.themes import theme_items
 
     current = state.store.load(session).session

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from brainstorm.events import Status
 from brainstorm.metrics.idea import IdeaMetrics, session_idea_metrics
 from brainstorm.metrics.session import SessionMetrics, aggregate
-from brainstorm.models import Author, Idea, Session, Status
+from brainstorm.models import Author, Idea, Session
 from brainstorm.presentation import STATUS_WORDS
 from brainstorm.prompt_records import PromptRecord
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from brainstorm.converge_events import OTHER_LABEL, ThemeRecord
+from brainstorm.events import Status
 from brainstorm.export.selection import ExportedIdea, Selection
-from brainstorm.models import Status
 
 __all__ = ["ThemeSection", "Themed", "themed"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from brainstorm.models import GenerationStats
+from brainstorm.events import GenerationStats
 
 Role = Literal["system", "user", "assistant"]
 

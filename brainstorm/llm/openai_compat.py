@@ -31,6 +31,7 @@ from typing import Any, Literal, Self, cast
 
 import openai
 
+from brainstorm.events import GenerationStats
 from brainstorm.llm.base import (
     BackendError,
     BackendUnavailable,
@@ -51,7 +52,6 @@ from brainstorm.llm.openai_errors import (
     translate,
 )
 from brainstorm.llm.urls import credentials, openai_base_url, redact
-from brainstorm.models import GenerationStats
 
 # Connecting gets a bound; reading does not (a loading model or a long reply takes minutes).
 CONNECT_TIMEOUT = 10.0

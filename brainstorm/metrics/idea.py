@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from brainstorm.events import Status
 from brainstorm.metrics.text import edit_ratio, share, text_figures
-from brainstorm.models import Author, Idea, Session, Status
+from brainstorm.models import Author, Idea, Session
 
 
 class IdeaMetrics(BaseModel):

@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from brainstorm.events import Status
 from brainstorm.metrics.idea import IdeaMetrics, idea_metrics
 from brainstorm.metrics.text import edit_ratio, share
-from brainstorm.models import Author, Idea, Session, Status
+from brainstorm.models import Author, Idea, Session
 
 GroupKey = Literal["model", "technique"]
 

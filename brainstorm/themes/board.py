@@ -16,8 +16,11 @@ from brainstorm.converge_events import (
     ThemeRecord,
     ThemesGrouped,
 )
-from brainstorm.models import Idea, Session, Status, utc_now
-from brainstorm.store import SessionWriter, StoreError
+from brainstorm.event_base import utc_now
+from brainstorm.events import Status
+from brainstorm.models import Idea, Session
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store_errors import StoreError
 from brainstorm.textsafe import visible
 from brainstorm.themes.carry import carry_over
 from brainstorm.themes.grouping import Grouping

@@ -13,7 +13,7 @@ import re
 from brainstorm.ask import AskRequest
 from brainstorm.converge_events import ThemeLabelled, ThemeRecord
 from brainstorm.llm.base import Backend, ChatRequest
-from brainstorm.store import SessionWriter
+from brainstorm.session_writer import SessionWriter
 from brainstorm.themes.board import MAX_LABEL, ThemeError
 
 __all__ = ["label_from_reply", "needs_model_label", "write_model_label"]

@@ -25,7 +25,8 @@ from textual.screen import ModalScreen, Screen
 from brainstorm.config import Settings
 from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError, load_techniques
 from brainstorm.llm.base import Backend, BackendError
-from brainstorm.store import SessionLocked, SessionStore, StoreError
+from brainstorm.store import SessionStore
+from brainstorm.store_errors import SessionLocked, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState
 from brainstorm.tui.round_timer import RoundTimer

@@ -29,8 +29,8 @@ from brainstorm.ideation import TechniqueError
 from brainstorm.llm.base import Backend, BackendUnavailable, ModelNotFound
 from brainstorm.models import Idea
 from brainstorm.presentation import model_label
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Ensemble, Source
-from brainstorm.store import SessionWriter
 from brainstorm.tui.backend_notes import backend_notes
 from brainstorm.tui.connection import BackendState
 from brainstorm.tui.reply_report import all_unavailable

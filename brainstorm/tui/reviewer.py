@@ -15,9 +15,11 @@ from textual.message import Message
 from textual.widget import Widget
 
 from brainstorm import review
-from brainstorm.models import Idea, Status
+from brainstorm.events import Status
+from brainstorm.models import Idea
 from brainstorm.rounds import reveal
-from brainstorm.store import SessionWriter, StoreError
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store_errors import StoreError
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen

@@ -13,7 +13,8 @@ from textual.dom import DOMNode
 
 from brainstorm.config import Settings
 from brainstorm.llm.base import Backend, BackendError
-from brainstorm.store import SessionLocked, SessionStore
+from brainstorm.store import SessionStore
+from brainstorm.store_errors import SessionLocked
 from brainstorm.tui.connection import BackendState
 from brainstorm.tui.round_timer import RoundTimer
 

@@ -4,7 +4,9 @@ copy because another process writes it (and may take it over once that process l
 from __future__ import annotations
 
 from brainstorm.models import Session
-from brainstorm.store import SessionLocked, SessionStore, SessionWriter, StoreError
+from brainstorm.session_writer import SessionWriter
+from brainstorm.store import SessionStore
+from brainstorm.store_errors import SessionLocked, StoreError
 from brainstorm.tui.services import locked_notice
 from brainstorm.tui.status_line import Level
 

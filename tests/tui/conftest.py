@@ -17,7 +17,7 @@ from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
 from brainstorm.config import Settings
-from brainstorm.models import IdeaDrafted
+from brainstorm.events import IdeaDrafted
 from brainstorm.store import SessionStore
 from brainstorm.tui.app import BrainstormApp
 from brainstorm.tui.screens.session import SessionScreen

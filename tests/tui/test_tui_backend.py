@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import ProgressBar
 
 from brainstorm.config import Settings
-from brainstorm.models import Status
+from brainstorm.events import Status
 from brainstorm.store import SessionStore
 from brainstorm.tui.connection import BackendState
 from brainstorm.tui.screens.pull import PullScreen

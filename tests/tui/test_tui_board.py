@@ -7,8 +7,9 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from brainstorm.config import Settings
-from brainstorm.models import IdeaDrafted, IdeaRevised, IdeaStatusChanged, PromptSent, Status
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import IdeaDrafted, IdeaRevised, IdeaStatusChanged, PromptSent, Status
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.history import HistoryScreen
 from brainstorm.tui.screens.session import SessionScreen

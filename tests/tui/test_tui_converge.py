@@ -10,8 +10,10 @@ from textual.widgets import Label, Sparkline
 
 from brainstorm.config import Settings
 from brainstorm.converge_events import ThemesGrouped, VoteCast
-from brainstorm.models import GenerationCompleted, IdeaDrafted, PromptSent, utc_now
-from brainstorm.store import SessionStore, read_events
+from brainstorm.event_base import utc_now
+from brainstorm.events import GenerationCompleted, IdeaDrafted, PromptSent
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.converge import ConvergeScreen
 from brainstorm.tui.widgets.exhaustion_chart import ExhaustionChart
 from tests.tui.conftest import MODEL, make_app, open_first_session, screen_text, settle, wait_for

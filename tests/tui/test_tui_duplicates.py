@@ -9,9 +9,10 @@ from textual.widgets import TextArea
 
 from brainstorm import review
 from brainstorm.config import Settings
-from brainstorm.models import IdeaDrafted, IdeaRevised
+from brainstorm.events import IdeaDrafted, IdeaRevised
 from brainstorm.presentation import duplicate_flag
-from brainstorm.store import SessionStore, read_events
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from tests.fakes import FakeOllama
 from tests.tui.conftest import MODEL, fill, make_app, open_first_session, screen_text, settle

@@ -10,8 +10,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
 
 from brainstorm.config import Settings
-from brainstorm.models import GenerationFailed, IdeaDrafted, PromptSent
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import GenerationFailed, IdeaDrafted, PromptSent
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.ensemble import EnsembleScreen
 from brainstorm.tui.screens.session import SessionScreen
 from tests.fakes import FakeOllama, split_reply

@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from brainstorm.config import Settings
-from brainstorm.models import Author, IdeaRevised, IdeaStatusChanged, PromptSent, Status
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import IdeaRevised, IdeaStatusChanged, PromptSent, Status
+from brainstorm.models import Author
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.editor import EditIdeaScreen
 from brainstorm.tui.screens.history import HistoryScreen
 from brainstorm.tui.screens.sessions import SessionListScreen

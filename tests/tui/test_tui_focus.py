@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from brainstorm.config import Settings
-from brainstorm.models import (
+from brainstorm.events import (
     Event,
     GenerationFailed,
     IdeaAdded,
@@ -17,7 +17,8 @@ from brainstorm.models import (
     ReviewUndone,
     Status,
 )
-from brainstorm.store import SessionStore, read_events
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.session import SessionScreen
 from brainstorm.tui.screens.sessions import SessionListScreen
 from tests.fakes import FakeOllama

@@ -12,8 +12,9 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from brainstorm.config import Settings
-from brainstorm.models import IdeaDrafted, IdeaRevised
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import IdeaDrafted, IdeaRevised
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama, free_port
 from tests.tui.conftest import (
     MODEL,

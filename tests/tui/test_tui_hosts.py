@@ -8,10 +8,11 @@ from pathlib import Path
 
 from brainstorm.ask import build_request
 from brainstorm.config import Settings
+from brainstorm.events import GenerationRetried, PromptSent
 from brainstorm.ideation import get_technique
-from brainstorm.models import GenerationRetried, PromptSent
+from brainstorm.session_log import read_events
 from brainstorm.sources import Source
-from brainstorm.store import SessionStore, read_events
+from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 from tests.fakes.openai_server import FakeOpenAI
 from tests.tui.conftest import (

@@ -12,8 +12,9 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select
 
 from brainstorm.config import Settings
-from brainstorm.models import IdeasRevealed
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import IdeasRevealed
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui import round_timer
 from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.screens.session import SessionScreen

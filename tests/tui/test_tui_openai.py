@@ -10,8 +10,9 @@ import pytest
 from textual.pilot import Pilot
 
 from brainstorm.config import Settings
-from brainstorm.models import IdeaDrafted
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import IdeaDrafted
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from tests.fakes import free_port
 from tests.fakes.openai_server import FakeOpenAI
 from tests.tui.conftest import (

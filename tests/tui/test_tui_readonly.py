@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from brainstorm.config import Settings
-from brainstorm.models import Status
+from brainstorm.events import Status
 from brainstorm.store import SessionStore
 from brainstorm.tui.screens.history import HistoryScreen
 from tests.tui.conftest import badges, make_app, open_first_session, screen_text, seed_session

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from brainstorm import review
 from brainstorm.config import Settings
-from brainstorm.models import IdeaDrafted, ReplyText
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import IdeaDrafted, ReplyText
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.reply import ReplyScreen
 from brainstorm.tui.screens.session import SessionScreen
 from tests.fakes import FakeOllama

@@ -6,8 +6,9 @@ from __future__ import annotations
 from textual.widgets import Checkbox
 
 from brainstorm.config import Settings
-from brainstorm.models import IdeaDrafted, IdeasRevealed, PromptSent
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import IdeaDrafted, IdeasRevealed, PromptSent
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.confirm import ConfirmScreen
 from tests.fakes import FakeOllama, split_reply
 from tests.tui.conftest import (

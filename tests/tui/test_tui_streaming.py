@@ -8,8 +8,9 @@ import asyncio
 from textual.pilot import Pilot
 
 from brainstorm.config import Settings
-from brainstorm.models import GenerationFailed, IdeaDrafted, PromptSent
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import GenerationFailed, IdeaDrafted, PromptSent
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.session import SessionScreen
 from brainstorm.tui.widgets.idea_board import IdeaBoard
 from tests.fakes import FakeOllama, split_reply

@@ -4,8 +4,9 @@ event (`review.undo`, as `brainstorm undo`), says what it undid, and walks furth
 from __future__ import annotations
 
 from brainstorm.config import Settings
-from brainstorm.models import ReviewUndone, Status
-from brainstorm.store import SessionStore, read_events
+from brainstorm.events import ReviewUndone, Status
+from brainstorm.session_log import read_events
+from brainstorm.store import SessionStore
 from brainstorm.tui.screens.history import HistoryScreen
 from tests.tui.conftest import badges, fill, make_app, open_first_session, screen_text, seed_session
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from brainstorm.config import Settings
     from brainstorm.duplicates import Similarity
     from brainstorm.models import Idea, Session
-    from brainstorm.store import SessionWriter
+    from brainstorm.session_writer import SessionWriter
     from brainstorm.themes.grouping import Vector
 
 View = Literal["themes", "list", "ranked"]

@@ -20,11 +20,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label
 
+from brainstorm.events import Status
 from brainstorm.ideation import DEFAULT_TECHNIQUE
-from brainstorm.models import Idea, Session, Status
+from brainstorm.models import Idea, Session
 from brainstorm.rounds import drafts_hidden, hidden_count
+from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Ensemble
-from brainstorm.store import SessionWriter
 from brainstorm.textsafe import visible
 from brainstorm.tui.generation import Generation
 from brainstorm.tui.read_only import ReadOnlyNotice

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from brainstorm.events import Status
 from brainstorm.metrics.idea import idea_metrics
-from brainstorm.models import Author, Idea, Session, Status
+from brainstorm.models import Author, Idea, Session
 from brainstorm.presentation import duplicate_flag, source_label, status_label
 from brainstorm.tui.widgets.live_reply import LiveReplies
 
