@@ -2,7 +2,7 @@
 the official `openai` client (`AsyncOpenAI`), pointed at the server's base URL (`--host`).
 
 What differs from Ollama, and how it is handled here:
-- Options: only those the API has a field for are sent (`OPTION_FIELDS`); the rest (num_ctx,
+- Options: only those the API has a field for are sent (`openai_request`); the rest (num_ctx,
   top_k, …) would be dropped by the server without a word, so they are not sent and
   `sent_options` says which, for a warning and for recording what was really sent.
 - Structured output: `response_format` of type `json_schema` (vLLM, LM Studio, recent
@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, cast
+from typing import Any, Self, cast
 
 import openai
 
@@ -47,9 +47,14 @@ from brainstorm.llm.base import (
 from brainstorm.llm.openai_errors import (
     RETRY_HINT,
     Context,
-    detail,
     model_not_found,
     translate,
+)
+from brainstorm.llm.openai_request import (
+    StructuredMode,
+    request_body,
+    sent_options,
+    step_down,
 )
 from brainstorm.llm.urls import credentials, openai_base_url, redact
 
@@ -57,16 +62,6 @@ from brainstorm.llm.urls import credentials, openai_base_url, redact
 CONNECT_TIMEOUT = 10.0
 # The client insists on a key; servers started without one ignore whatever is sent.
 NO_KEY = "no-key-set"
-# Model options (Ollama's names, as the CLI and the session record them) → the API's fields.
-OPTION_FIELDS: dict[str, str] = {
-    "temperature": "temperature",
-    "seed": "seed",
-    "top_p": "top_p",
-    "num_predict": "max_tokens",
-    "stop": "stop",
-    "presence_penalty": "presence_penalty",
-    "frequency_penalty": "frequency_penalty",
-}
 EMBED_HINT = (
     "Set embedding_model (or BRAINSTORM_EMBEDDING_MODEL) to a model the server serves for"
     ' embeddings, or use duplicates = "text".'
@@ -76,14 +71,6 @@ INTERRUPTED_HINT = (
     f"{RETRY_HINT} llama.cpp's Python server cuts a reply short when another request arrives"
     " unless it runs with --interrupt_requests False."
 )
-
-StructuredMode = Literal["json_schema", "json_object", "plain"]
-_NEXT_MODE: dict[StructuredMode, StructuredMode] = {
-    "json_schema": "json_object",
-    "json_object": "plain",
-}
-# Statuses with which servers refuse a field they do not support (llama-cpp-python: 500).
-_REFUSED = (400, 422, 500, 501)
 
 
 class OpenAICompatBackend:
@@ -162,19 +149,9 @@ class OpenAICompatBackend:
     # -- what is sent -------------------------------------------------------------------------
 
     def sent_options(self, options: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        """`options` split into those that are sent (under their own names, as a draft records
-        them) and the names of those that are not: the API has no field for them, or (a
-        negative num_predict, Ollama's "no limit") leaving the field out says it."""
-        sent: dict[str, Any] = {}
-        dropped: list[str] = []
-        for key, value in options.items():
-            if value is None:
-                continue
-            if key in OPTION_FIELDS and not (key == "num_predict" and _negative(value)):
-                sent[key] = value
-            else:
-                dropped.append(key)
-        return sent, sorted(dropped)
+        """`openai_request.sent_options`: the options that are sent, and the names of those
+        that are not."""
+        return sent_options(options)
 
     def options_note(self, options: Mapping[str, Any]) -> str | None:
         """One line naming the options that are not sent (None when all are)."""
@@ -322,38 +299,19 @@ class OpenAICompatBackend:
         if served and model not in self._served:
             raise model_not_found(model, self.location, served)
 
-    def _body(
-        self, request: ChatRequest, mode: StructuredMode, usage: bool
-    ) -> tuple[dict[str, Any], bool]:
-        """The request's JSON fields beyond model and messages, and whether it asks for
-        structured output."""
-        sent, _ = self.sent_options(request.options)
-        body: dict[str, Any] = {OPTION_FIELDS[key]: value for key, value in sent.items()}
-        if usage:
-            body["stream_options"] = {"include_usage": True}
-        structured = request.format is not None and mode != "plain"
-        if request.format is not None and mode == "json_schema":
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "ideas", "schema": request.format},
-            }
-        elif request.format is not None and mode == "json_object":
-            body["response_format"] = {"type": "json_object", "schema": request.format}
-        return body, structured
-
     async def _open_stream(self, request: ChatRequest) -> Any:
         """Send the request, stepping down what the server refuses (structured output form,
         usage) until it accepts; what worked is kept for later requests."""
         mode, usage = self._structured, self._ask_usage
         messages = cast(Any, [{"role": m.role, "content": m.content} for m in request.messages])
         while True:
-            body, structured = self._body(request, mode, usage)
+            body, structured = request_body(request, mode, usage)
             try:
                 stream = await self._client.chat.completions.create(
                     model=request.model, messages=messages, stream=True, extra_body=body
                 )
             except openai.APIStatusError as exc:
-                step = self._step_down(exc, body, mode, usage)
+                step = step_down(exc, body, mode, usage)
                 if step is None:
                     raise translate(exc, self._context, model=request.model) from None
                 mode, usage = step
@@ -371,28 +329,6 @@ class OpenAICompatBackend:
         self._ask_usage = usage
         return stream
 
-    def _step_down(
-        self, exc: openai.APIStatusError, body: dict[str, Any], mode: StructuredMode, usage: bool
-    ) -> tuple[StructuredMode, bool] | None:
-        """What to try next after the server refused `body`, or None: the refusal is not about
-        a field that can be left out (the error is reported as it is)."""
-        if exc.status_code not in _REFUSED:
-            return None
-        reason = detail(exc.body).lower()
-        if "model" in reason and any(s in reason for s in ("not found", "does not exist")):
-            return None
-        if usage and ("stream_options" in reason or "include_usage" in reason):
-            return mode, False
-        if "response_format" in body and mode in _NEXT_MODE:
-            return _NEXT_MODE[mode], usage
-        if usage and exc.status_code in (400, 422):
-            return mode, False
-        return None
-
-
-def _negative(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value < 0
-
 
 def _stats(finish: str, usage: Any, started: int, first: int | None, done: int) -> GenerationStats:
     """The final chunk's figures. Durations are measured here, from sending the request
@@ -409,4 +345,4 @@ def _stats(finish: str, usage: Any, started: int, first: int | None, done: int) 
     )
 
 
-__all__ = ["CONNECT_TIMEOUT", "OPTION_FIELDS", "OpenAICompatBackend"]
+__all__ = ["CONNECT_TIMEOUT", "OpenAICompatBackend"]
