@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from brainstorm.event_base import _Event
 from brainstorm.events import (
-    EVENT_ADAPTER,
     Event,
     GenerationInterrupted,
     SessionCreated,
     TornLineSkipped,
+    as_read_back,
     event_to_json,
 )
 from brainstorm.group_commit import GroupCommit
@@ -106,7 +106,8 @@ class SessionWriter:
             stored = [
                 event.model_copy(update={"seq": seq + n}) for n, event in enumerate(events, 1)
             ]
-            data = "".join(event_to_json(event) + "\n" for event in stored).encode("utf-8")
+            lines = [event_to_json(event) for event in stored]
+            data = "".join(line + "\n" for line in lines).encode("utf-8")
             fd = self._open_fd()
             written = os.write(fd, data)
             if written != len(data):  # pragma: no cover - a full disk
@@ -117,7 +118,7 @@ class SessionWriter:
                 commit.sync()
             else:
                 commit.wrote()
-            typed: list[Event] = [EVENT_ADAPTER.validate_python(event) for event in stored]
+            typed = [as_read_back(event, line) for event, line in zip(stored, lines, strict=True)]
             for event in typed:
                 if self._session is None:
                     assert isinstance(event, SessionCreated)

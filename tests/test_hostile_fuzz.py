@@ -130,6 +130,12 @@ def test_yaml_strings_read_back_exactly_and_hide_nothing(value: str) -> None:
     assert "\n" not in written
 
 
+def as_utf16(text: str) -> str:
+    """The text as UTF-16 reads it: a surrogate pair is the one character it encodes (JSON
+    reads an escaped pair so); lone surrogates stay."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
 @settings(FUZZ, max_examples=20)  # each example writes, fsyncs and exports a session
 @given(
     topic=hostile_text.filter(str.strip),
@@ -146,6 +152,14 @@ def test_yaml_strings_read_back_exactly_and_hide_nothing(value: str) -> None:
     title="\U000e0041\x00",
     added="mine \u2028 \ufeff",
     model="[bold]m\u202e",
+)
+@example(  # a surrogate pair as two code points (a UTF-16 pair split between two chunks)
+    topic="t",
+    drafted="Pay \ud83d\ude00 \ud800",
+    revised="r",
+    title="",
+    added="a",
+    model="\ud800\udc00",
 )
 def test_the_store_keeps_the_text_and_exports_show_it(
     topic: str, drafted: str, revised: str, title: str, added: str, model: str
@@ -174,7 +188,10 @@ def test_the_store_keeps_the_text_and_exports_show_it(
         assert events[1:] == appended  # every character, exactly
         loaded = store.load(writer.session_id).session
         assert loaded.model_dump() == live
-        assert (loaded.ideas[1].original, loaded.ideas[1].text) == (drafted, revised)
+        assert (loaded.ideas[1].original, loaded.ideas[1].text) == (
+            as_utf16(drafted),
+            as_utf16(revised),
+        )
 
     options = {"include_rejected": True, "history": True}
     for name in FORMATS:
@@ -185,10 +202,10 @@ def test_the_store_keeps_the_text_and_exports_show_it(
         assert visible(document) == document, name
         if name == "json":
             data = json.loads(document)
-            assert data["session"]["topic"] == topic.strip()
-            assert data["ideas"][0]["text"] == revised
+            assert data["session"]["topic"] == as_utf16(topic.strip())
+            assert data["ideas"][0]["text"] == as_utf16(revised)
         if name == "md":
             end = document.index("\n---\n", 3)
             front = yaml.safe_load(document[4:end])
-            assert front["topic"] == topic.strip()
-            assert front["models"] == [model]
+            assert front["topic"] == as_utf16(topic.strip())
+            assert front["models"] == [as_utf16(model)]
