@@ -212,6 +212,22 @@ class TornLineSkipped(_Event):
     line: int
 
 
+class DroppedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line: int  # its number in the original file
+    problem: str
+
+
+class LogRepaired(_Event):
+    """First event after `brainstorm repair` wrote a new log without the lines that could not
+    be read. The original bytes stay in the sessions directory, in the file ``original``."""
+
+    type: Literal["log_repaired"] = "log_repaired"
+    original: str
+    dropped: list[DroppedLine] = Field(default_factory=list)
+
+
 Event = Annotated[
     SessionCreated
     | PromptSent
@@ -228,6 +244,7 @@ Event = Annotated[
     | IdeasRevealed
     | Note
     | TornLineSkipped
+    | LogRepaired
     | ThemesGrouped
     | ThemeLabelled
     | ThemeLabelAccepted

@@ -27,6 +27,7 @@ from brainstorm.events import (
     IdeaRevised,
     IdeasRevealed,
     IdeaStatusChanged,
+    LogRepaired,
     Note,
     PromptSent,
     ReplyText,
@@ -190,7 +191,7 @@ def apply_event(session: Session, event: Event) -> None:
                 idea.hidden = False
         case Note():
             session.notes.append(event.text)
-        case TornLineSkipped():
+        case TornLineSkipped() | LogRepaired():
             pass
         case (
             ThemesGrouped() | ThemeLabelled() | ThemeLabelAccepted() | VoteCast() | VoteWithdrawn()

@@ -1,9 +1,10 @@
 """Reading a session file: its lines as events (`brainstorm.events`), torn lines handled.
 
-A half-written last line (a crash mid-write) is skipped with a warning naming file and line;
-a torn line the next writer terminated and recorded (`torn_line_skipped`) is skipped with a
-warning too; any other bad line is an error naming both. The file is never rewritten. Turning
-the events into a `Session` is `brainstorm.replay`.
+A half-written last line (a crash mid-write, or a write still in progress) is skipped; a torn
+line the next writer terminated and recorded (`torn_line_skipped`) is skipped too, silently:
+the writer said so, once, when it recorded it. Any other bad line is an error naming file and
+line (`brainstorm.repair` makes a new log without such lines). The file is never rewritten.
+Turning the events into a `Session` is `brainstorm.replay`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from brainstorm.store_errors import CorruptSessionFile, SessionNotFound
 
 
 def read_events(path: Path) -> tuple[list[Event], list[str]]:
-    """Parse a session file. Returns the events and warnings (a skipped torn last line)."""
+    """Parse a session file. Returns the events and warnings for the reader.
+
+    A torn last line is skipped without a warning: to a reader it may be a write still in
+    progress, and after a crash the next writer records it and says so (once). Lines a writer
+    recorded as torn are skipped silently too: that was said when it was recorded."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -38,11 +43,8 @@ def read_events(path: Path) -> tuple[list[Event], list[str]]:
         try:
             event = event_from_json(raw)
         except ValidationError as error:
-            problem = _describe(raw, error)
+            problem = describe_bad_line(raw, error)
             if is_last and not ends_with_newline:
-                warnings.append(
-                    f"{path}:{number}: skipped a torn last line (the writer stopped mid-write)"
-                )
                 continue
             bad.append((number, problem))
             continue
@@ -50,16 +52,14 @@ def read_events(path: Path) -> tuple[list[Event], list[str]]:
             skipped_by_writer.add(event.line)
         events.append(event)
     for number, problem in bad:
-        if number in skipped_by_writer:
-            warnings.append(f"{path}:{number}: skipped a torn line left by an interrupted write")
-            continue
-        raise CorruptSessionFile(path, number, problem)
+        if number not in skipped_by_writer:
+            raise CorruptSessionFile(path, number, problem)
     if not events or not isinstance(events[0], SessionCreated):
         raise CorruptSessionFile(path, 1, "the first line must be a session_created event")
     return events, warnings
 
 
-def _describe(raw: bytes, error: ValidationError) -> str:
+def describe_bad_line(raw: bytes, error: ValidationError) -> str:
     try:
         json.loads(raw)
     except ValueError:
@@ -67,4 +67,6 @@ def _describe(raw: bytes, error: ValidationError) -> str:
         return f"not valid JSON ({snippet!r})"
     first = error.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
+    if not where:  # no "type", or one no event has
+        return f"not an event ({first['msg']})"
     return f"not a valid event ({where}: {first['msg']})"

@@ -81,6 +81,11 @@ class SessionWriter:
         torn_line = data.count(b"\n") + 1
         os.write(self._open_fd(), b"\n")
         self.append(TornLineSkipped(line=torn_line))
+        # Said here, once: later readers skip the recorded line without a word.
+        self.warnings.append(
+            f"{self.path}:{torn_line}: skipped a torn last line left by a writer that stopped"
+            " mid-write (now recorded in the log; everything before it is intact)"
+        )
 
     def _record_interrupted(self) -> None:
         """Prompts left without an outcome: their writer died (this one holds the lock now)."""

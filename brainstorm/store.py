@@ -74,6 +74,7 @@ class SessionSummary:
     counts: dict[str, int]
     models: list[str]
     warnings: list[str]
+    unreadable: bool = False  # the file cannot be read: ``warnings`` says why
 
 
 class SessionStore:
@@ -178,10 +179,23 @@ class SessionStore:
     def open_writer(self, ref: str) -> SessionWriter:
         return SessionWriter(self, self.resolve(ref))
 
+    @contextlib.contextmanager
+    def exclusive(self, session_id: str) -> Iterator[Path]:
+        """Hold the session's writer lock without opening a writer (for work on the whole
+        file, like `brainstorm.repair`): `SessionLocked` while another process writes it."""
+        path = self.path_for(session_id)
+        fd = acquire_lock(path.with_suffix(LOCK_SUFFIX), session_id)
+        try:
+            yield path
+        finally:
+            release_lock(fd)
+
 
 def _broken_summary(session_id: str, problem: str) -> SessionSummary:
     epoch = datetime.fromtimestamp(0).astimezone()
-    return SessionSummary(session_id, "(unreadable)", epoch, epoch, {}, [], [problem])
+    return SessionSummary(
+        session_id, "(unreadable)", epoch, epoch, {}, [], [problem], unreadable=True
+    )
 
 
 @contextlib.contextmanager

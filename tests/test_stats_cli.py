@@ -91,3 +91,21 @@ def test_history_shows_original_revisions_and_diff(run: Run, reviewed: str) -> N
     human = run("history", reviewed, "4")
     assert "no model original" in human.stdout
     assert run("history", reviewed, "9").returncode == 1
+
+
+def test_embeddings_asked_for_explicitly_and_unavailable_is_an_error(
+    run: Run, reviewed: str
+) -> None:
+    """Issue 13: a fallback is for `auto` only. The fake server has no embedding model."""
+    result = run("stats", reviewed, "--duplicates", "embeddings")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "embedding model 'nomic-embed-text'" in result.stderr
+    assert "brainstorm models pull nomic-embed-text" in result.stderr
+    assert result.stdout == ""
+
+    other = run("stats", reviewed, "--duplicates", "embeddings", BRAINSTORM_EMBEDDING_MODEL="mxe")
+    assert other.returncode == 1 and "embedding model 'mxe'" in other.stderr
+
+    auto = run("stats", reviewed, "--duplicates", "auto", "--json")
+    assert auto.returncode == 0, auto.stderr
+    assert json.loads(auto.stdout)["duplicates"]["method"] == "text"

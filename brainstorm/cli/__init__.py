@@ -117,6 +117,7 @@ from brainstorm.cli import (  # noqa: E402
     batch_cmd,
     export_cmd,
     models_cmd,
+    repair_cmd,
     review_cmds,
     session_cmds,
     stats_cmds,
@@ -125,6 +126,7 @@ from brainstorm.cli import (  # noqa: E402
 )
 
 session_cmds.register(app)
+repair_cmd.register(app)
 ask_cmd.register(app)
 review_cmds.register(app)
 models_cmd.register(app)

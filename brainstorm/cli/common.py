@@ -9,8 +9,8 @@ functions that use them, when a command runs (`tests/test_cli.py` holds --help t
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from brainstorm.cli.console import stderr
-from brainstorm.cli.errors import warn
+from brainstorm.cli.errors import error, warn
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from brainstorm.duplicates import DuplicateReport, Similarity
     from brainstorm.llm import BackendSelection
     from brainstorm.models import Session
+    from brainstorm.session_writer import SessionWriter
     from brainstorm.sources import Ensemble
     from brainstorm.store import SessionStore
 
@@ -102,6 +103,16 @@ def get_state(ctx: typer.Context) -> CliState:
     if not isinstance(root.obj, CliState):  # pragma: no cover - set by the callback
         root.obj = CliState()
     return root.obj
+
+
+@contextmanager
+def open_writer(ctx: typer.Context, ref: str) -> Iterator[SessionWriter]:
+    """The session's writer, closed when the block ends. What the writer had to record on
+    opening (a line torn by a crash) is said once, here, on stderr."""
+    with get_state(ctx).store.open_writer(ref) as writer:
+        for message in writer.warnings:
+            warn(message)
+        yield writer
 
 
 @asynccontextmanager
@@ -183,12 +194,14 @@ def similarity_for(
     *,
     vectors: Path | None = None,
     owner: bool = False,
+    strict: bool = False,
 ) -> Similarity:
     """How ideas are compared, as the settings say. Only the "embeddings" and "auto" methods
     talk to Ollama, embedding those of ``texts`` that the ``vectors`` file (beside the
     session) has no vector for; ``owner`` (holding the session's writer lock) stores the new
-    ones there. When embeddings cannot be had, text similarity is used, with a warning if
-    embeddings were asked for explicitly."""
+    ones there. When embeddings cannot be had, "auto" uses text similarity; so does
+    "embeddings", with a warning, unless ``strict`` (a command whose answer is the comparison
+    itself): then it is an error naming the embedding model."""
     from brainstorm.duplicates import Similarity, similarity_from_settings
 
     if settings.duplicates == "text":
@@ -200,6 +213,17 @@ def similarity_for(
         stored = load_vectors(vectors, settings.embedding_model)
         known = Similarity("embeddings", embedding_model=settings.embedding_model, stored=stored)
     similarity = run_async(similarity_from_settings(settings, texts, reuse=known))
+    if similarity.fell_back and strict:
+        model = settings.embedding_model
+        reason = (similarity.note or "").removeprefix("text similarity used: ")
+        error(
+            f"near-duplicates by embeddings need the embedding model {model!r}, which could"
+            f" not be used: {reason}",
+            f"Embeddings come from Ollama: with the server running (--backend ollama or auto),"
+            f" pull the model with `brainstorm models pull {model}` (or `ollama pull {model}`)"
+            " or name another in the embedding_model setting. --duplicates auto uses text"
+            " similarity when embeddings cannot be had.",
+        )
     if similarity.fell_back and similarity.note:
         warn(similarity.note)
     if owner and vectors is not None and similarity.method == "embeddings":
@@ -212,10 +236,15 @@ def similarity_for(
 
 
 def duplicate_report(
-    state: CliState, session: Session, extra_texts: list[str] | None = None
+    state: CliState,
+    session: Session,
+    extra_texts: list[str] | None = None,
+    *,
+    strict: bool = False,
 ) -> tuple[DuplicateReport, Similarity]:
     """Near-duplicates among the session's visible ideas, by the method the settings choose,
-    and the similarity used (``extra_texts`` are embedded too, for the human-first figures).
+    and the similarity used (``extra_texts`` are embedded too, for the human-first figures;
+    ``strict``: see `similarity_for`).
 
     Through the derived index beside the session file: only ideas new or changed since it was
     written are compared. It is written only when no other process holds the session (this
@@ -229,6 +258,8 @@ def duplicate_report(
     texts = [text for _, text in session_items(session)] + (extra_texts or [])
     with writer_lock_if_free(state.store, session.id) as owner:
         vectors = derived_paths(path)[1]
-        similarity = similarity_for(state.settings, texts, vectors=vectors, owner=owner)
+        similarity = similarity_for(
+            state.settings, texts, vectors=vectors, owner=owner, strict=strict
+        )
         report = DuplicateTracker(path, owner=owner).report(session, similarity)
     return report, similarity

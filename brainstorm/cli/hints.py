@@ -35,12 +35,21 @@ def backend_hint(problem: BackendError) -> str | None:
     return " ".join(parts) or None
 
 
+def repair_hint(session_id: str) -> str:
+    """For a session whose file cannot be read."""
+    return (
+        f"`brainstorm repair {session_id}` makes it readable again without the lines that"
+        " cannot be read (the original file is kept)."
+    )
+
+
 def cli_hint(problem: Exception) -> str | None:
     """The command-line hint for ``problem``, or None when there is nothing to add."""
     from brainstorm.llm.base import BackendError
     from brainstorm.review import HiddenIdea
     from brainstorm.rounds import NotHumanFirst
-    from brainstorm.store_errors import SessionNotFound
+    from brainstorm.store import SUFFIX
+    from brainstorm.store_errors import CorruptSessionFile, SessionNotFound
 
     match problem:
         case BackendError():
@@ -51,6 +60,8 @@ def cli_hint(problem: Exception) -> str | None:
             return "Give more of the session id."
         case HiddenIdea():
             return f"Reveal the model's ideas first: `brainstorm reveal {problem.session_id}`."
+        case CorruptSessionFile():
+            return repair_hint(problem.path.name.removesuffix(SUFFIX))
         case NotHumanFirst():
             return "Start a human-first session with `brainstorm new --human-first TOPIC`."
     return None

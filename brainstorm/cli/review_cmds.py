@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from brainstorm.cli.common import IdeaArg, SessionArg, get_state
+from brainstorm.cli.common import IdeaArg, SessionArg, open_writer
 from brainstorm.cli.console import stdout
 from brainstorm.cli.errors import error, fail_on_user_errors
 from brainstorm.cli.idea_view import render_idea
@@ -52,7 +52,7 @@ def edit(
         raise typer.BadParameter("give --text or --file, not both")
     with fail_on_user_errors():
         idea_id = review.parse_idea_ref(idea)
-        with get_state(ctx).store.open_writer(session) as writer:
+        with open_writer(ctx, session) as writer:
             current = review.reviewable(writer.session, idea_id)  # before an editor shows it
             if text is None:
                 text = _read_file(file) if file is not None else _edit_in_editor(current.text)
@@ -100,7 +100,7 @@ def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Stat
 
     with fail_on_user_errors():
         idea_ids = [review.parse_idea_ref(ref) for ref in ideas]
-        with get_state(ctx).store.open_writer(session) as writer:
+        with open_writer(ctx, session) as writer:
             known = writer.session.ideas.keys() | writer.session.withdrawn.keys()
             missing = [f"#{i}" for i in idea_ids if i not in known]
             if missing:  # check them all before recording any
@@ -147,7 +147,7 @@ def add(
     """Add an idea of your own."""
     from brainstorm import review
 
-    with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
+    with fail_on_user_errors(), open_writer(ctx, session) as writer:
         stdout.print(render_idea(review.add(writer, text, title)))
 
 
@@ -158,6 +158,6 @@ def undo(ctx: typer.Context, session: SessionArg) -> None:
 
     from brainstorm import review
 
-    with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
+    with fail_on_user_errors(), open_writer(ctx, session) as writer:
         undone = review.undo(writer)
         stdout.print(Text(f"Undid: {visible(undone.description)}"))

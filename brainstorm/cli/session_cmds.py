@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from brainstorm.cli.common import JsonFlag, SessionArg, duplicate_report, get_state
+from brainstorm.cli.common import JsonFlag, SessionArg, duplicate_report, get_state, open_writer
 from brainstorm.cli.console import stderr, stdout
 from brainstorm.cli.errors import fail_on_user_errors, warn
 from brainstorm.cli.idea_view import idea_json, render_idea, session_json
@@ -83,7 +83,7 @@ def reveal(
 
     from brainstorm.rounds import reveal as reveal_ideas
 
-    with fail_on_user_errors(), get_state(ctx).store.open_writer(session) as writer:
+    with fail_on_user_errors(), open_writer(ctx, session) as writer:
         hidden = [i.id for i in writer.session.ideas.values() if i.hidden]
         count = reveal_ideas(writer)
         revealed = [writer.session.ideas[i] for i in hidden] if count else []
@@ -108,6 +108,8 @@ def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List sessions, most recently active first."""
     from rich.table import Table
     from rich.text import Text
+
+    from brainstorm.cli.hints import repair_hint
 
     with fail_on_user_errors():
         summaries = get_state(ctx).store.summaries()
@@ -147,6 +149,8 @@ def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     for s in summaries:
         for message in s.warnings:
             warn(message)
+        if s.unreadable:
+            stderr.print(Text(repair_hint(s.id), style="dim"))
 
 
 def show(

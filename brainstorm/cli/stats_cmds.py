@@ -99,7 +99,8 @@ def stats(
         s = loaded.session
         from brainstorm.rounds import comparison_texts, human_first_figures
 
-        report, similarity = duplicate_report(state, s, comparison_texts(s))
+        # Embeddings asked for (not auto): no other method answers in their place.
+        report, similarity = duplicate_report(state, s, comparison_texts(s), strict=True)
         rounds = human_first_figures(s, similarity)
         from brainstorm.exhaustion import exhaustion_curve, side_similarity
 

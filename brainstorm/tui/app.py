@@ -26,7 +26,7 @@ from brainstorm.config import Settings
 from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError, load_techniques
 from brainstorm.llm.base import Backend, BackendError
 from brainstorm.store import SessionStore
-from brainstorm.store_errors import SessionLocked, StoreError
+from brainstorm.store_errors import CorruptSessionFile, SessionLocked, StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState
 from brainstorm.tui.round_timer import RoundTimer
@@ -284,6 +284,13 @@ class BrainstormApp(App[None]):
                 read_only_reason=locked_notice(locked),
             )
             warnings = loaded.warnings
+        except CorruptSessionFile as problem:
+            self.notify(
+                visible(f"{problem} (shift+r in the session list repairs it)"),
+                severity="error",
+                markup=False,
+            )
+            return
         except StoreError as problem:
             self.notify(visible(str(problem)), severity="error", markup=False)
             return

@@ -33,6 +33,8 @@ HELP_TEXT = """\
   n             new session (topic, technique, model, human-first or not, and for
                 human-first an optional writing timer)
   r             refresh the list
+  shift+r       repair an unreadable session (a new log without the bad lines; the
+                original file is kept)
 
 [b]In a session: the prompt box[/b] (it has the focus when a session opens: letters
 typed there are a prompt, never a review key)

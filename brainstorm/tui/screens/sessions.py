@@ -1,4 +1,7 @@
-"""The first screen: sessions, newest activity first, and the way to start a new one."""
+"""The first screen: sessions, newest activity first, and the way to start a new one.
+
+A session whose file cannot be read is listed as unreadable; opening it (or shift+r) offers
+`brainstorm.repair`: a new log without the unreadable lines, the original file kept."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from brainstorm.store import SessionSummary
+from brainstorm.store_errors import StoreError
 from brainstorm.textsafe import visible
+from brainstorm.tui.screens.confirm import ConfirmScreen
 from brainstorm.tui.session_table import layout, shown_id
 from brainstorm.tui.widgets.banner import ConnectionBanner
 
@@ -22,11 +27,23 @@ if TYPE_CHECKING:
     from brainstorm.tui.app import BrainstormApp
 
 
+def _topic_cell(summary: SessionSummary) -> Text:
+    if summary.unreadable:
+        # Short, so narrow topic columns keep it whole; the note above the table says how to
+        # repair, and the id is in its own column.
+        text = Text("unreadable", style="bold red")
+    else:
+        text = Text(visible(summary.topic))
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
 class SessionListScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_session", "New session"),
         Binding("enter", "open_session", "Open", show=False),
         Binding("r", "refresh", "Refresh"),
+        Binding("R", "repair", "Repair"),
         Binding("f1", "app.help", "Help"),
     ]
 
@@ -44,6 +61,8 @@ class SessionListScreen(Screen[None]):
         yield Header()
         yield ConnectionBanner(self.workspace.settings.model, id="banner")
         yield Label(Content("Sessions"), id="sessions-heading")
+        yield Label("", id="sessions-broken", classes="form-error")
+        yield Label("", id="sessions-repaired")
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="sessions")
         yield table
         yield Label(Content("No sessions yet. Press n to start one."), id="sessions-empty")
@@ -53,6 +72,8 @@ class SessionListScreen(Screen[None]):
         self.title = "brainstorm"
         self.sub_title = str(self.workspace.settings.sessions_dir)
         self.query_one("#sessions-empty").display = False
+        self.query_one("#sessions-broken").display = False
+        self.query_one("#sessions-repaired").display = False
         self.refresh_sessions()
 
     def on_resize(self) -> None:
@@ -76,19 +97,20 @@ class SessionListScreen(Screen[None]):
         table.clear(columns=True)
         # Widths from the terminal's size (known to the app from the start; measuring cells
         # at start-up squeezed columns to a few characters in a real terminal).
+        topics = [_topic_cell(s) for s in summaries]
         shape = layout(
             self.app.size.width,
             [s.id for s in summaries],
-            max((len(visible(s.topic)) for s in summaries), default=0),
+            max((t.cell_len for t in topics), default=0),
         )
         self._width = self.app.size.width
         for column in shape.columns:
             table.add_column(column.label, width=column.width)
-        for s in summaries:
+        for s, topic in zip(summaries, topics, strict=True):
             counts = s.counts
             table.add_row(
                 Text(shown_id(s.id, shape.id_width), no_wrap=True),
-                Text(visible(s.topic), no_wrap=True, overflow="ellipsis"),
+                topic,
                 Text(str(counts.get("draft", "-")), justify="right"),
                 Text(str(counts.get("accepted", "-")), justify="right"),
                 Text(str(counts.get("rejected", "-")), justify="right"),
@@ -111,6 +133,17 @@ class SessionListScreen(Screen[None]):
         warnings = [w for s in summaries for w in s.warnings]
         for message in warnings[:3]:
             self.notify(visible(message), severity="warning", markup=False)
+        broken = [s.id for s in summaries if s.unreadable]
+        notice = self.query_one("#sessions-broken", Label)
+        notice.display = bool(broken)
+        if broken:
+            notice.update(
+                Content(
+                    f"{len(broken)} session{'s' * (len(broken) != 1)} cannot be read"
+                    f" ({', '.join(broken[:3])}{', …' if len(broken) > 3 else ''}):"
+                    " highlight one and press shift+r to repair it."
+                )
+            )
         self.loaded = True
         if summaries:
             table.focus()
@@ -126,12 +159,69 @@ class SessionListScreen(Screen[None]):
     @on(DataTable.RowSelected, "#sessions")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.workspace.open_session(str(event.row_key.value))
+            self._open(str(event.row_key.value))
 
     def action_open_session(self) -> None:
         session_id = self._selected_id()
         if session_id is not None:
+            self._open(session_id)
+
+    def _open(self, session_id: str) -> None:
+        if self._unreadable(session_id) is not None:
+            self._offer_repair(session_id)
+        else:
             self.workspace.open_session(session_id)
+
+    def _unreadable(self, session_id: str) -> SessionSummary | None:
+        return next((s for s in self.summaries if s.id == session_id and s.unreadable), None)
+
+    def action_repair(self) -> None:
+        session_id = self._selected_id()
+        if session_id is None:
+            return
+        if self._unreadable(session_id) is None:
+            self.notify(f"Session {session_id} reads fine: nothing to repair.", markup=False)
+            return
+        self._offer_repair(session_id)
+
+    def _offer_repair(self, session_id: str) -> None:
+        summary = self._unreadable(session_id)
+        problem = summary.warnings[0] if summary and summary.warnings else "it cannot be read"
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Session {session_id} cannot be opened. Repair it?",
+                f"{visible(problem)}\n\nRepair writes a new log without the lines that cannot"
+                " be read (each is reported) and keeps the original file, byte for byte, as"
+                f" {session_id}.jsonl.corrupt-<time> in the sessions folder.",
+                "Repair",
+            ),
+            partial(self._repair, session_id),
+        )
+
+    def _repair(self, session_id: str, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        from brainstorm.repair import repair_session
+
+        try:
+            report = repair_session(self.workspace.store, session_id)
+        except StoreError as problem:  # in use elsewhere, or line 1 unreadable
+            self.notify(visible(str(problem)), severity="error", markup=False, timeout=10)
+            return
+        if report.repaired:
+            dropped = "; ".join(f"line {d.line}: {d.problem}" for d in report.dropped[:3])
+            more = f" and {len(report.dropped) - 3} more" if len(report.dropped) > 3 else ""
+            name = report.original.name if report.original else ""
+            message = (
+                f"Repaired {session_id}: left out {len(report.dropped)} line(s) ({dropped}{more})."
+                f" The original file is kept as {name}."
+            )
+        else:
+            message = f"Session {session_id} reads fine now: nothing to repair."
+        repaired = self.query_one("#sessions-repaired", Label)
+        repaired.update(Content(visible(message)))
+        repaired.display = True
+        self.refresh_sessions()
 
     def action_new_session(self) -> None:
         self.workspace.new_session()
@@ -148,6 +238,11 @@ class SessionListScreen(Screen[None]):
                 "Refresh sessions", "Read the sessions folder again", self.action_refresh
             ),
             SystemCommand("Open session", "Open the highlighted session", self.action_open_session),
+            SystemCommand(
+                "Repair session",
+                "Make the highlighted unreadable session open again (the original is kept)",
+                self.action_repair,
+            ),
         ]
         for s in self.summaries[:50]:
             commands.append(
