@@ -135,6 +135,9 @@ class IdeaAdded(_Event):
 
 
 class IdeaRevised(_Event):
+    """A person's new version of an idea: its full text, and its title. ``title`` None keeps
+    the title as it was (events written before titles could be edited); "" removes it."""
+
     type: Literal["idea_revised"] = "idea_revised"
     idea: int
     text: str

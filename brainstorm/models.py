@@ -28,6 +28,8 @@ class Author(StrEnum):
 class Revision(BaseModel):
     text: str
     at: datetime
+    title: str | None = None  # the title after this revision
+    title_changed: bool = False  # whether this revision changed the title
 
 
 class StatusChange(BaseModel):

@@ -129,9 +129,17 @@ def apply_event(session: Session, event: Event) -> None:
                 ),
             )
             idea.text = event.text
+            before = idea.title
             if event.title is not None:
-                idea.title = event.title
-            idea.revisions.append(Revision(text=event.text, at=event.at))
+                idea.title = event.title or None
+            idea.revisions.append(
+                Revision(
+                    text=event.text,
+                    at=event.at,
+                    title=idea.title,
+                    title_changed=idea.title != before,
+                )
+            )
         case IdeaStatusChanged():
             idea = session.idea(event.idea)
             _remember(

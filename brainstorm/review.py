@@ -53,15 +53,27 @@ def reviewable(session: Session, idea_id: int) -> Idea:
     return idea
 
 
-def edit(writer: SessionWriter, idea_id: int, text: str, title: str | None = None) -> bool:
-    """Record a revision. Returns False (and records nothing) when nothing changed."""
+def clean_title(title: str) -> str:
+    """A title as one line: runs of whitespace (newlines too) become one space."""
+    return " ".join(title.split())
+
+
+def edit(
+    writer: SessionWriter, idea_id: int, text: str | None = None, title: str | None = None
+) -> bool:
+    """Record a revision of the idea's text, its title, or both: ``None`` keeps that part as
+    it is; a blank ``title`` removes the title. A changed title alone is a revision too.
+    Returns False (and records nothing) when nothing changed."""
     idea = reviewable(writer.session, idea_id)
-    text = text.strip()
-    if not text:
+    new_text = idea.text if text is None else text.strip()
+    if not new_text:
         raise ReviewError("an idea cannot be empty: reject it instead")
-    if text == idea.text and (title is None or title == idea.title):
+    new_title = idea.title if title is None else (clean_title(title) or None)
+    if new_text == idea.text and new_title == idea.title:
         return False
-    writer.append(IdeaRevised(idea=idea_id, text=text, title=title))
+    # The event carries the whole new version: the title too ("" when it was removed).
+    stored_title = new_title if new_title is not None else ("" if idea.title else None)
+    writer.append(IdeaRevised(idea=idea_id, text=new_text, title=stored_title))
     return True
 
 
@@ -80,7 +92,7 @@ def add(writer: SessionWriter, text: str, title: str | None = None) -> Idea:
     if not text:
         raise ReviewError("an idea cannot be empty")
     (idea_id,) = writer.allocate_idea_ids(1)
-    writer.append(IdeaAdded(idea=idea_id, text=text, title=title))
+    writer.append(IdeaAdded(idea=idea_id, text=text, title=clean_title(title or "") or None))
     return writer.session.ideas[idea_id]
 
 

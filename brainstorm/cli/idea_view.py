@@ -51,6 +51,8 @@ def render_idea(idea: Idea, near: NearDuplicates | None = None) -> Text:
         details.append(idea.technique)
     if idea.revisions:
         details.append(f"{idea.revision_count} revision{'s' * (idea.revision_count != 1)}")
+    if idea.author is Author.MODEL and idea.title != idea.original_title:
+        details.append("title edited")
     line.append(visible(f"     {' · '.join(details)}"), style="dim")
     return line
 
@@ -73,6 +75,7 @@ def idea_json(idea: Idea, report: DuplicateReport | None = None) -> dict[str, An
         "source": source_label(idea),
         "technique": idea.technique,
         "title": idea.title,
+        "original_title": idea.original_title,
         "original": idea.original,
         "text": idea.text,
         "revisions": idea.revision_count,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -40,10 +41,16 @@ def edit(
     idea: IdeaArg,
     text: Annotated[str | None, typer.Option("--text", help="The new text.")] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="Read the new text from this file ('-': stdin).")
+        Path | None,
+        typer.Option("--file", help="Read the new text from this UTF-8 file ('-': stdin)."),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", help="The new title ('' removes it). Alone, keeps the text."),
     ] = None,
 ) -> None:
-    """Revise an idea's text (opens $VISUAL / $EDITOR without --text or --file)."""
+    """Revise an idea's text or title (opens $VISUAL / $EDITOR without --text, --file or
+    --title). A new title is a revision too; the model's original text and title are kept."""
     from rich.text import Text
 
     from brainstorm import review
@@ -54,24 +61,45 @@ def edit(
         idea_id = review.parse_idea_ref(idea)
         with open_writer(ctx, session) as writer:
             current = review.reviewable(writer.session, idea_id)  # before an editor shows it
-            if text is None:
-                text = _read_file(file) if file is not None else _edit_in_editor(current.text)
-            if review.edit(writer, idea_id, text):
+            if file is not None:
+                text = _read_file(file)
+            elif text is None and title is None:
+                retry = f"brainstorm edit {writer.session_id} {idea_id} --file"
+                text = _edit_in_editor(current.text, retry)
+            if review.edit(writer, idea_id, text, title):
                 stdout.print(render_idea(writer.session.ideas[idea_id]))
             else:
                 stdout.print(Text(f"#{idea_id} unchanged: nothing recorded.", style="dim"))
 
 
+def _decode(data: bytes, where: str) -> str:
+    """UTF-8 text, or an error naming ``where`` and the first byte that is not UTF-8 (never
+    a guess: text saved with escapes or replacement characters would be recorded as the
+    person's words)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        bad = data[problem.start : problem.start + 1].hex()
+        error(
+            f"{where} is not UTF-8 text (byte 0x{bad} at offset {problem.start}), so nothing"
+            " was recorded",
+            "Save it as UTF-8 and try again.",
+        )
+
+
 def _read_file(path: Path) -> str:
     if str(path) == "-":
-        return typer.get_text_stream("stdin").read()
+        return _decode(sys.stdin.buffer.read(), "the text on standard input")
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as problem:
         error(f"cannot read {path}: {problem.strerror}")
+    return _decode(data, str(path))
 
 
-def _edit_in_editor(current: str) -> str:
+def _edit_in_editor(current: str, retry: str) -> str:
+    """The text the person saved in their editor; ``retry`` is the command (without the
+    file) that records a kept file later."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         error(
@@ -83,13 +111,23 @@ def _edit_in_editor(current: str) -> str:
     ) as handle:
         handle.write(current)
         path = Path(handle.name)
-    try:
-        result = subprocess.run([*shlex.split(editor), str(path)], check=False)
-        if result.returncode != 0:
-            error(f"the editor ({editor}) exited with status {result.returncode}: nothing recorded")
-        return path.read_text(encoding="utf-8")
-    finally:
+    result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+    if result.returncode != 0:
         path.unlink(missing_ok=True)
+        error(f"the editor ({editor}) exited with status {result.returncode}: nothing recorded")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        # The person's words are in that file: keep it, and say where.
+        bad = data[problem.start : problem.start + 1].hex()
+        error(
+            f"the editor saved text that is not UTF-8 (byte 0x{bad} at offset"
+            f" {problem.start}): nothing recorded",
+            f"Your text is kept in {path}: save it as UTF-8, then run `{retry} {path}`.",
+        )
+    path.unlink(missing_ok=True)
+    return text
 
 
 def _set_status(ctx: typer.Context, session: str, ideas: list[str], status: Status) -> None:

@@ -249,9 +249,13 @@ def history(
             f" {current.created_at.astimezone():{when}})"
         )
     )
+    if current.original_title:
+        stdout.print(Text(visible(current.original_title), style="bold"))
     stdout.print(Text(visible(current.original)))
     for number, revision in enumerate(current.revisions, start=1):
         stdout.print(Text(f"\nrevision {number} ({revision.at.astimezone():{when}})"))
+        if revision.title_changed:
+            stdout.print(Text(visible(revision.title or "(title removed)"), style="bold"))
         stdout.print(Text(visible(revision.text)))
     stdout.print(Text("\ndiff, model original → current"))
     if not current.revisions:

@@ -16,6 +16,11 @@ current text, and *words* are whitespace tokens (``str.split()``):
   Both give 1.0 when the text they divide by has no words and the other has none either (an
   untouched empty draft), and 0.0 when only the other has words.
 
+Titles belong to the idea: every figure measures an idea's title and text together
+(`idea.measured_text`: the title, a line break, the text), so a person retitling the model's
+idea has revised it, and the words of a new title count as edits like any others.
+``title_changed`` also says plainly whether the title is no longer the model's.
+
 Human-authored ideas have no model original: their rates are ``None`` and they are counted
 apart. Session figures (`session.aggregate`) are ratios of totals, i.e. means of the per-idea
 figures weighted by each figure's own denominator (see `SessionMetrics`).

@@ -36,6 +36,7 @@ class IdeaMetrics(BaseModel):
     char_edits: int | None
     original_chars: int
     final_chars: int
+    title_changed: bool = False  # a model idea whose title is no longer the model's
 
 
 def edit_seconds(idea: Idea) -> float | None:
@@ -51,15 +52,22 @@ def edit_seconds(idea: Idea) -> float | None:
     return max(0.0, (idea.revisions[-1].at - idea.created_at).total_seconds())
 
 
+def measured_text(title: str | None, text: str) -> str:
+    """What the figures measure of an idea: its title (when it has one) above its text."""
+    return f"{title}\n{text}" if title else text
+
+
 def idea_metrics(idea: Idea) -> IdeaMetrics:
     """The figures of one idea: its model original against its current text."""
     revisions = len(idea.revisions)
     seconds = edit_seconds(idea)
     accepted_as_is = idea.status is Status.ACCEPTED and not revisions
+    final = measured_text(idea.title, idea.text)
     if idea.author is Author.HUMAN or idea.original is None:
         return IdeaMetrics(
             author=idea.author,
             status=idea.status,
+            title_changed=False,
             word_edit_rate=None,
             char_edit_rate=None,
             model_retention=None,
@@ -68,18 +76,19 @@ def idea_metrics(idea: Idea) -> IdeaMetrics:
             edit_seconds=seconds,
             accepted_as_is=accepted_as_is,
             original_words=0,
-            final_words=len(idea.text.split()),
+            final_words=len(final.split()),
             kept_words=0,
             word_edits=None,
             char_edits=None,
             original_chars=0,
-            final_chars=len(idea.text),
+            final_chars=len(final),
         )
-    f = text_figures(idea.original, idea.text)
+    f = text_figures(measured_text(idea.original_title, idea.original), final)
     longest = max(f.original_chars, f.final_chars)
     return IdeaMetrics(
         author=idea.author,
         status=idea.status,
+        title_changed=idea.title != idea.original_title,
         word_edit_rate=edit_ratio(f.word_edits, f.final_words),
         char_edit_rate=f.char_edits / longest if longest else 0.0,
         model_retention=share(f.kept_words, f.original_words, other=f.final_words),

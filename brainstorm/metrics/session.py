@@ -42,6 +42,7 @@ class SessionMetrics(BaseModel):
     ideas; ``human_words_in_accepted`` are the other words of accepted model ideas plus every
     word of accepted human ideas; ``model_share_of_accepted`` is the first over their sum.
     ``accepted_as_is_share`` = accepted model ideas never revised / accepted model ideas.
+    ``titles_changed`` counts the model ideas whose title is no longer the model's.
     ``mean_edit_seconds`` averages `edit_seconds` over revised model ideas.
     """
 
@@ -65,6 +66,7 @@ class SessionMetrics(BaseModel):
     model_share_of_accepted: float | None
     revisions: int
     mean_edit_seconds: float | None
+    titles_changed: int = 0
 
 
 def aggregate(ideas: Iterable[IdeaMetrics]) -> SessionMetrics:
@@ -72,7 +74,7 @@ def aggregate(ideas: Iterable[IdeaMetrics]) -> SessionMetrics:
     # As every count a person sees: the model's ideas by status, and people's own apart.
     by_status = {status.value: 0 for status in Status} | {"yours": 0}
     by_author = {author.value: 0 for author in Author}
-    n_ideas = model_ideas = edited = 0
+    n_ideas = model_ideas = edited = titles_changed = 0
     w_edits = c_edits = c_len = n_original = n_final = n_kept = 0
     accepted_model = as_is = model_words = human_words = revisions = 0
     seconds_total = 0.0
@@ -96,6 +98,7 @@ def aggregate(ideas: Iterable[IdeaMetrics]) -> SessionMetrics:
         revisions += m.revisions
         if m.revisions:
             edited += 1
+        titles_changed += m.title_changed
         if m.edit_seconds is not None:
             seconds_total += m.edit_seconds
             seconds_count += 1
@@ -112,6 +115,7 @@ def aggregate(ideas: Iterable[IdeaMetrics]) -> SessionMetrics:
         model_ideas=model_ideas,
         human_ideas=n_ideas - model_ideas,
         edited_model_ideas=edited,
+        titles_changed=titles_changed,
         word_edit_rate=edit_ratio(w_edits, n_final) if has_model else None,
         char_edit_rate=(c_edits / c_len if c_len else 0.0) if has_model else None,
         model_retention=share(n_kept, n_original, other=n_final) if has_model else None,

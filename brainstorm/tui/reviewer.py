@@ -20,7 +20,7 @@ from brainstorm.models import Idea
 from brainstorm.rounds import reveal
 from brainstorm.session_writer import SessionWriter
 from brainstorm.store_errors import StoreError
-from brainstorm.tui.screens.editor import EditIdeaScreen
+from brainstorm.tui.screens.editor import EditedIdea, EditIdeaScreen
 from brainstorm.tui.screens.follow_up import FollowUpScreen
 from brainstorm.tui.screens.history import HistoryScreen
 from brainstorm.tui.status_line import StatusLine
@@ -66,10 +66,15 @@ class Reviewer(Widget):
             self.post_message(StatusLine(READ_ONLY, "warning"))
             return
         if action == "edit":
-            stored = idea.text  # the editor shows hidden characters and hands back exact text
+            # The editor shows hidden characters and hands back exact text and title.
+            stored = EditedIdea(idea.text, idea.title or "")
             self.app.push_screen(
-                EditIdeaScreen(f"Edit idea #{idea_id} (the model's original is kept)", stored),
-                lambda text: self._save_edit(idea_id, stored, text),
+                EditIdeaScreen(
+                    f"Edit idea #{idea_id} (the model's original is kept)",
+                    stored.text,
+                    title=stored.title,
+                ),
+                lambda edited: self._save_edit(idea_id, stored, edited),
             )
         elif action in STATUS_OF:
             status = STATUS_OF[action]
@@ -94,13 +99,15 @@ class Reviewer(Widget):
             return
         self.post_message(self.Changed(idea_id))
 
-    def _save_edit(self, idea_id: int, stored: str, text: str | None) -> None:
-        if text is None or self.writer is None:
+    def _save_edit(self, idea_id: int, stored: EditedIdea, edited: EditedIdea | None) -> None:
+        if edited is None or self.writer is None:
             return
-        if text.strip() == stored.strip():
+        text = None if edited.text.strip() == stored.text.strip() else edited.text
+        title = None if edited.title.strip() == stored.title.strip() else edited.title
+        if text is None and title is None:
             self.post_message(StatusLine(f"#{idea_id} unchanged: nothing recorded."))
             return
-        self._record(lambda w: review.edit(w, idea_id, text), idea_id)
+        self._record(lambda w: review.edit(w, idea_id, text, title), idea_id)
 
     def undo(self) -> None:
         """Revert the last review decision still standing (`review.undo`: a new event; the
@@ -152,11 +159,11 @@ class Reviewer(Widget):
             self._save_new_idea,
         )
 
-    def _save_new_idea(self, text: str | None) -> None:
-        if text is None or not text.strip() or self.writer is None:
+    def _save_new_idea(self, edited: EditedIdea | None) -> None:
+        if edited is None or not edited.text.strip() or self.writer is None:
             return
         try:
-            idea = review.add(self.writer, text)
+            idea = review.add(self.writer, edited.text, edited.title or None)
         except StoreError as problem:
             self.post_message(StatusLine(str(problem), "error"))
             return

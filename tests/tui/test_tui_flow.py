@@ -165,9 +165,10 @@ async def test_history_shows_original_revisions_diff_and_figures(
         assert "Phone booths for calls" in text
         assert "Revision 1" in text and "Phone booths with doors" in text
         assert "Revision 2" in text and "Glass phone booths with doors" in text
-        # Words are compared exactly: "Phone" → "phone" is an edit; only "booths" survives.
-        assert "word edit rate: 80% (4 word edits / 5 final words)" in text
-        assert "model words kept: 25% (1 of 4)" in text
+        # Words are compared exactly: "Phone" → "phone" is an edit; only "booths" survives,
+        # with the title "Booths" that the figures count with the text (issue 13).
+        assert "word edit rate: 67% (4 word edits / 6 final words)" in text
+        assert "model words kept: 40% (2 of 5)" in text
         diff = app.screen.query_one(DiffView)
         assert diff.ops == [
             ("delete", "Phone "),

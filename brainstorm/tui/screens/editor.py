@@ -1,4 +1,5 @@
-"""A multi-line editor for one idea's text (editing a card, or writing your own idea).
+"""A multi-line editor for one idea's title and text (editing a card, or writing your own
+idea). The title is the person's to revise too: a new title alone is a revision.
 
 Invisible and direction-changing characters in the text are shown as escapes (`<U+202E>`,
 `\\x1b`; `textsafe.editable`), with a notice saying how many there are: the person sees them
@@ -11,6 +12,7 @@ keys a newcomer looks for (f7 selects all; ctrl+a is "start of line" there, as i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
@@ -19,36 +21,47 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, TextArea
+from textual.widgets import Button, Input, Label, TextArea
 
 from brainstorm.textsafe import editable
 from brainstorm.tui.screens.confirm import ConfirmScreen
 
 HINT = (
-    "ctrl+s saves (a new revision; the original is kept) · esc cancels · f7 selects all"
-    " · ctrl+z undoes typing"
+    "ctrl+s saves (a new revision; the original is kept) · tab: title / text · esc cancels"
+    " · f7 selects all · ctrl+z undoes typing"
 )
 
 
-class EditIdeaScreen(ModalScreen[str | None]):
-    """Takes the stored text; dismisses with the text to store, or None when cancelled."""
+@dataclass(frozen=True)
+class EditedIdea:
+    text: str
+    title: str  # "" when the title field was left empty
+
+
+class EditIdeaScreen(ModalScreen[EditedIdea | None]):
+    """Takes the stored text and title; dismisses with the text and title to store, or None
+    when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, heading: str, text: str = "", *, placeholder: str = "") -> None:
+    def __init__(
+        self, heading: str, text: str = "", *, title: str = "", placeholder: str = ""
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.heading = heading
         self.prepared = editable(text)
         self.initial = self.prepared.shown  # what the text area starts with
+        self.prepared_title = editable(title)
+        self.initial_title = self.prepared_title.shown
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="edit-dialog"):
             yield Label(Content(self.heading), classes="dialog-title")
-            if count := self.prepared.count:
+            if count := self.prepared.count + self.prepared_title.count:
                 yield Label(
                     Content(
                         f"This text holds {count} invisible or direction-changing"
@@ -58,6 +71,14 @@ class EditIdeaScreen(ModalScreen[str | None]):
                     ),
                     id="hidden-notice",
                 )
+            yield Label(Content("Title"), classes="field-label")
+            yield Input(
+                self.initial_title,
+                placeholder="A short title (optional)",
+                compact=True,
+                id="title-input",
+            )
+            yield Label(Content("Text"), classes="field-label")
             yield TextArea(self.initial, soft_wrap=True, id="editor", placeholder=self.placeholder)
             yield Label(Content(HINT), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
@@ -70,11 +91,19 @@ class EditIdeaScreen(ModalScreen[str | None]):
         editor.move_cursor(editor.document.end)
 
     def action_save(self) -> None:
-        self.dismiss(self.prepared.restore(self.query_one(TextArea).text))
+        title = self.prepared_title.restore(self.query_one("#title-input", Input).value)
+        self.dismiss(EditedIdea(self.prepared.restore(self.query_one(TextArea).text), title))
 
     def dirty(self) -> bool:
         """Typed changes that cancelling would throw away."""
-        return self.query_one(TextArea).text != self.initial
+        return (
+            self.query_one(TextArea).text != self.initial
+            or self.query_one("#title-input", Input).value != self.initial_title
+        )
+
+    @on(Input.Submitted, "#title-input")
+    def _title_done(self) -> None:
+        self.query_one(TextArea).focus()
 
     def action_cancel(self) -> None:
         if not self.dirty():

@@ -44,6 +44,8 @@ def idea_figures(idea: Idea) -> str:
             f" ({m.kept_words} of {m.original_words})",
             f"model share of the text: {_percent(m.model_share)}",
         ]
+        if m.title_changed:
+            lines.append("title: changed (its words count in the figures with the text's)")
     if m.edit_seconds is not None:
         lines.append(f"first draft to last edit: {m.edit_seconds:.0f} s")
     return "\n".join(lines)
@@ -100,6 +102,9 @@ class HistoryScreen(ModalScreen[None]):
                     yield Label(
                         Content(f"Revision {number} · {_when(revision.at)}"), classes="section"
                     )
+                    if revision.title_changed:
+                        title = revision.title or "(title removed)"
+                        yield Static(literal(title), classes="history-title")
                     yield Static(literal(revision.text), classes="history-text")
                 if idea.author is Author.MODEL and idea.original is not None:
                     yield Label(
