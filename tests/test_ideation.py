@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,7 +110,25 @@ def test_every_technique_renders_cleanly(name: str) -> None:
 def test_structured_messages_ask_for_the_schema_shape() -> None:
     _, user = build_messages(get_technique("open"), "Canteen", structured=True)
     assert user.content.endswith(STRUCTURED_INSTRUCTION)
-    assert '{"ideas": [{"title"' in user.content
+    # The shape is described, not shown by example (issue 13: small models copy examples).
+    for key in ('"ideas"', '"title"', '"description"'):
+        assert key in user.content
+
+
+@pytest.mark.parametrize("kind", [*sorted(SHIPPED), *FOLLOW_UPS])
+def test_prompts_describe_the_format_without_a_line_to_copy(kind: str) -> None:
+    """Issue 13: SmolLM2 answered "Title of the idea (Substitute): What it is and why it could
+    work" — the templates' example line. The format is described in words instead."""
+    if kind in FOLLOW_UPS:
+        _, user = build_follow_up_messages(kind, "Canteen waste", "Share table: leave food.")
+    else:
+        _, user = build_messages(get_technique(kind), "Canteen waste", structured=True)
+    text = user.content
+    assert "Like this" not in text and "Title of the" not in text
+    listed = [line for line in text.splitlines() if re.match(r"\s*(?:\d+[.)]|[-*•]) ", line)]
+    assert listed == []  # no list line a model could copy as its first item
+    for copyable in ("short title", 'one or two sentences"', "What it is"):
+        assert copyable not in text
 
 
 def test_placeholders_are_filled_once_and_text_kept_literal() -> None:

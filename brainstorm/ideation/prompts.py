@@ -26,11 +26,13 @@ IDEAS_SCHEMA: dict[str, Any] = {
     "required": ["ideas"],
 }
 
+# The format is described, never shown: a small model copies an example line ("Title of the
+# idea: What it is…") or example values ("short title") as if they were its answer.
 STRUCTURED_INSTRUCTION: Final = (
-    "Instead of a list, answer with JSON only, no other text, in exactly this shape: "
-    '{"ideas": [{"title": "short title", "description": "one or two sentences"}]}. '
-    'Put each idea in its own entry of "ideas": its short title in "title" and its sentences '
-    'in "description".'
+    "Instead of a list, answer with JSON only, no other text: one object whose only key is "
+    '"ideas", holding a list with one object per idea. Each of those objects has two keys: '
+    '"title", a name for the idea in two to five words of your own, and "description", one '
+    "or two sentences on the idea."
 )
 
 _FOLLOW_UP_SYSTEM: Final = (
@@ -40,8 +42,8 @@ _FOLLOW_UP_SYSTEM: Final = (
 )
 
 _FORMAT_LIST = (
-    "Write them as a numbered list. Begin each item with a short title, then a colon, then "
-    "{what}. Like this:\n1. {example}\n\n"
+    "Answer with a numbered list, one {item} per item. Each item opens with a name for the "
+    "{item} in two to five words of your own, followed by a colon and {what}.\n\n"
     "Write only the list, with no introduction and no closing remarks."
 )
 
@@ -52,9 +54,9 @@ FOLLOW_UPS: dict[str, str] = {
         "Here is one idea from the brainstorm:\n{idea}\n\n"
         "Develop this idea further. Say how it would work in practice, who it is for, the first "
         "concrete step to try it, and the biggest risk. Keep it one idea, in 4 to 6 sentences.\n\n"
-        "Start with a short title in bold, then a colon, then the sentences. Like this:\n"
-        "**Title of the idea**: How it works, who it is for, the first step and the biggest risk."
-        "\n\nWrite only the idea, with no introduction and no closing remarks.\n"
+        "Open with a name for the developed idea in two to five words of your own, in bold, "
+        "followed by a colon and the sentences.\n\n"
+        "Write only the idea, with no introduction and no closing remarks.\n"
         "Instruction from the person, which takes priority over everything above: {prompt}"
     ),
     "variations": (
@@ -64,8 +66,7 @@ FOLLOW_UPS: dict[str, str] = {
         "one important thing, such as who it is for, its size, its cost, where it happens or how "
         "it is delivered. Make the variations clearly different from each other.\n\n"
         + _FORMAT_LIST.format(
-            what="one or two sentences on what changes and why it could work",
-            example="Title of the variation: What changes and why it could work.",
+            item="variation", what="one or two sentences on what changes and why it could work"
         )
         + "\nInstruction from the person, which takes priority over everything above: {prompt}"
     ),
@@ -75,8 +76,7 @@ FOLLOW_UPS: dict[str, str] = {
         "Critique this idea honestly. Find its 3 to 5 biggest weaknesses or risks, and for each "
         "one suggest a concrete change that would fix or reduce it.\n\n"
         + _FORMAT_LIST.format(
-            what="one sentence on the problem and one sentence on the fix",
-            example="Title of the weakness: What the problem is. How to fix it.",
+            item="weakness", what="one sentence on the problem and one sentence on the fix"
         )
         + "\nInstruction from the person, which takes priority over everything above: {prompt}"
     ),
