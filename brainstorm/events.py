@@ -123,6 +123,9 @@ class IdeaDrafted(_Event):
     hidden: bool = False
     # The server that wrote it (with several Ollama hosts, the one the reply went to).
     host: str | None = None
+    # The text mostly repeats the messages sent (the topic, the format asked for): flagged
+    # for the person, never dropped. None (not written) when it does not.
+    echo_of_prompt: bool | None = None
 
 
 class IdeaAdded(_Event):

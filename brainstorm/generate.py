@@ -28,6 +28,7 @@ cancellation go on.
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -50,7 +51,7 @@ from brainstorm.generation_outcome import (
     Retry,
     Stop,
 )
-from brainstorm.ideation import DraftIdea, IdeaStreamSplitter, ideas_from_reply
+from brainstorm.ideation import DraftIdea, IdeaStreamSplitter, PromptEcho, ideas_from_reply
 from brainstorm.llm import retry_elsewhere
 from brainstorm.llm.base import Backend, BackendError, ChatRequest, Chunk
 from brainstorm.session_writer import SessionWriter
@@ -325,6 +326,7 @@ class _Recorder:
                 incomplete=incomplete_last and position == len(drafts) - 1,
                 hidden=self.request.hidden,
                 host=self.host,
+                echo_of_prompt=self._echo.of(draft) or None,
             )
             for position, (draft, idea_id) in enumerate(zip(drafts, ids, strict=True))
         ]
@@ -357,3 +359,8 @@ class _Recorder:
             host=self.host,
             retries=list(self.retries),
         )
+
+    @functools.cached_property
+    def _echo(self) -> PromptEcho:
+        """The request's messages, to flag drafts that only repeat them (indexed once)."""
+        return PromptEcho(self.request.messages)

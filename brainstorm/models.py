@@ -70,6 +70,7 @@ class Idea(BaseModel):
     host: str | None = None  # the server that wrote it
     incomplete: bool = False
     hidden: bool = False
+    echo_of_prompt: bool = False  # a model draft that mostly repeats its prompt
     # Written in a human-first round before the reveal: a model idea whose prompt was sent
     # hidden, or an idea the person added while the model's were still hidden. Unlike `hidden`
     # it stays set after the reveal, so the round's figures can tell the two sides apart.

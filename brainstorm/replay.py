@@ -94,6 +94,7 @@ def apply_event(session: Session, event: Event) -> None:
                 prompt_id=event.prompt_id,
                 host=event.host,
                 incomplete=event.incomplete,
+                echo_of_prompt=bool(event.echo_of_prompt),
                 # A reply still arriving when the person revealed is shown at once.
                 hidden=event.hidden and not session.revealed,
                 before_reveal=event.hidden,

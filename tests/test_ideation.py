@@ -34,8 +34,10 @@ from brainstorm.ideation import (
     load_techniques,
     parse_structured,
     split_ideas,
+    split_reply,
     technique_dirs,
 )
+from tests.split_invariants import check_accounts_for_reply
 
 SHIPPED = {"open", "scamper", "six-hats", "reverse", "how-might-we", "starbursting"}
 REPO_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -766,3 +768,90 @@ def test_module_imports_neither_textual_nor_ollama() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- nothing lost: every part of a reply is in an idea or reported as not one ----------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(replies_and_cuts())
+def test_ideas_and_non_ideas_account_for_the_whole_reply(case: tuple[str, list[int]]) -> None:
+    text, cuts = case
+    whole = split_reply(text)
+    check_accounts_for_reply(whole)
+    splitter = IdeaStreamSplitter()
+    previous = 0
+    for cut in [*sorted(cuts), len(text)]:
+        splitter.feed(text[previous:cut])
+        previous = cut
+    splitter.finish()
+    assert splitter.spans == whole.spans  # streaming reports the same spans as a whole read
+
+
+# --- issue 13: lines a reader would not call ideas, and several items on one line -------------
+
+
+def test_topic_lines_are_neither_ideas_nor_glued_on() -> None:
+    split = split_reply("Topic: Canteen waste\n1. A: one\nTopic: Canteen waste\n2. B: two\n")
+    assert split.ideas == [D("one", "A"), D("two", "B")]
+    assert [u.strip() for u in split.unassigned()] == ["Topic: Canteen waste"] * 2
+
+
+def test_title_lines_start_an_idea_and_a_bare_label_is_none() -> None:
+    reply = "1. A: one\nTitle: Share table\nA table for unopened food.\nTitle:\n"
+    split = split_reply(reply)
+    assert split.ideas == [D("one", "A"), D("A table for unopened food.", "Share table")]
+    assert [u.strip() for u in split.unassigned()] == ["Title:"]
+    assert split_ideas("**Title:** Menu vote\nStudents vote.") == [D("Students vote.", "Menu vote")]
+    assert split_ideas("1. Title: Menu vote\nStudents vote.") == [D("Students vote.", "Menu vote")]
+
+
+def test_a_lead_in_line_before_an_item_is_not_glued_on() -> None:
+    split = split_reply("Here's a numbered list:\n1. A: one\nAnd bolder ones:\n2. B: two\n")
+    assert split.ideas == [D("one", "A"), D("two", "B")]
+    assert [u.strip() for u in split.unassigned()] == [
+        "Here's a numbered list:",
+        "And bolder ones:",
+    ]
+
+
+def test_several_numbered_items_on_one_line_are_one_card_each() -> None:
+    assert split_ideas("Ideas: 1) share table 2) small plates 3) menu vote") == [
+        D("share table"),
+        D("small plates"),
+        D("menu vote"),
+    ]
+    assert split_ideas("1. Share table.\n2. Small plates. 3. Menu vote. 4. Compost.") == [
+        D("Share table."),
+        D("Small plates."),
+        D("Menu vote."),
+        D("Compost."),
+    ]
+    # A number in a sentence is no item: it must continue the list, after a sentence's end.
+    assert split_ideas("1. Serve portions of size 2. Then weigh.\n2. Vote.") == [
+        D("Serve portions of size 2. Then weigh."),
+        D("Vote."),
+    ]
+
+
+def test_closing_remark_without_a_blank_line_and_sections_after_numbered_headings() -> None:
+    split = split_reply("1. A: one\n2. B: two\nI hope these ideas help!")
+    assert split.ideas == [D("one", "A"), D("two", "B")]
+    assert split.unassigned() == ["I hope these ideas help!"]
+    split = split_reply("### 1. A\none\n### 2. B\ntwo\n### Next steps\nStart small.")
+    assert split.ideas == [D("one", "A"), D("two", "B")]
+    assert split.unassigned() == ["### Next steps\nStart small."]
+
+
+def test_stray_star_before_a_number_and_dashes_inside_brackets() -> None:
+    assert split_ideas("1. One.\n*2. Two.\n3. Tips (4 ideas - 50 points)") == [
+        D("One."),
+        D("Two."),
+        D("Tips (4 ideas - 50 points)"),
+    ]
+
+
+def test_an_opening_remark_before_a_single_idea_is_not_part_of_it() -> None:
+    split = split_reply("Let's start!\n\nA compost heap run by the students.")
+    assert split.ideas == [D("A compost heap run by the students.")]
+    assert [u.strip() for u in split.unassigned()] == ["Let's start!"]

@@ -37,6 +37,8 @@ def render_idea(idea: Idea, near: NearDuplicates | None = None) -> Text:
     line.append(f" {status_label(idea)} ", style=style)
     if idea.incomplete:
         line.append(" INCOMPLETE ", style="bold white on magenta")
+    if idea.echo_of_prompt:
+        line.append(" ECHOES PROMPT ", style="bold black on bright_yellow")
     if near is not None and near.count:
         line.append(f" {duplicate_flag(near.nearest, near.count)} ", style="bold black on white")
     if idea.title:
@@ -80,6 +82,7 @@ def idea_json(idea: Idea, report: DuplicateReport | None = None) -> dict[str, An
         "text": idea.text,
         "revisions": idea.revision_count,
         "incomplete": idea.incomplete,
+        "echo_of_prompt": idea.echo_of_prompt,
         "accepted_as_is": idea.accepted_as_is,
         "hidden": idea.hidden,
         "created_at": idea.created_at.isoformat(),

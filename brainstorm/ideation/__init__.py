@@ -8,12 +8,15 @@ The package's public names, re-exported from the module that holds each idea:
 - `structured`: reading a JSON reply.
 - `lines`, `titles`, `render`: reading a plain reply's lines, titles and items.
 - `splitter`: splitting a plain reply into ideas as it streams, and reading a finished reply.
+- `spans`: where each part of a reply went (`ReplySplit`): which idea, or none.
+- `echo`: whether a drafted idea only echoes the prompt's own text (`PromptEcho`).
 
 Model text is kept literal throughout: no markup is interpreted; only surrounding whitespace,
 list markers and the bold markers around a title are removed.
 """
 
 from brainstorm.ideation.drafts import DraftIdea
+from brainstorm.ideation.echo import PromptEcho
 from brainstorm.ideation.prompts import (
     FOLLOW_UP_TITLES,
     FOLLOW_UPS,
@@ -23,7 +26,14 @@ from brainstorm.ideation.prompts import (
     build_messages,
     build_theme_label_messages,
 )
-from brainstorm.ideation.splitter import IdeaStreamSplitter, ideas_from_reply, split_ideas
+from brainstorm.ideation.spans import ReplySplit, Span
+from brainstorm.ideation.splitter import (
+    IdeaStreamSplitter,
+    ideas_from_reply,
+    read_reply,
+    split_ideas,
+    split_reply,
+)
 from brainstorm.ideation.structured import parse_structured
 from brainstorm.ideation.techniques import (
     DEFAULT_TECHNIQUE,
@@ -45,6 +55,9 @@ __all__ = [
     "DraftIdea",
     "IdeaStreamSplitter",
     "InvalidTechnique",
+    "PromptEcho",
+    "ReplySplit",
+    "Span",
     "Technique",
     "TechniqueError",
     "UnknownTechnique",
@@ -55,6 +68,8 @@ __all__ = [
     "ideas_from_reply",
     "load_techniques",
     "parse_structured",
+    "read_reply",
     "split_ideas",
+    "split_reply",
     "technique_dirs",
 ]

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from brainstorm.ideation.drafts import DraftIdea
+from brainstorm.ideation.spans import ReplySplit, Span
 
 
 def _scalar_text(value: Any) -> str:
@@ -65,32 +66,60 @@ def parse_structured(reply: str) -> list[DraftIdea] | None:
 
     Tolerates code fences and prose around the JSON, a bare list of ideas, and a reply cut off
     mid-way (the ideas that arrived whole are kept)."""
-    text = reply.strip()
-    if not text:
+    found = parse_structured_spans(reply)
+    return None if found is None else found.ideas
+
+
+def parse_structured_spans(reply: str) -> ReplySplit | None:
+    """`parse_structured` with its spans: the JSON document the ideas were read from goes to
+    all of them; the text around it (prose, code fence markers) to none."""
+    found = _find_ideas(reply)
+    if found is None:
         return None
-    candidates = [text, *(m.group(1).strip() for m in _FENCE_BLOCK_RE.finditer(text))]
-    for candidate in candidates:
+    ideas, start, end = found
+    everything = tuple(range(len(ideas)))
+    spans = [
+        Span(a, b, owners)
+        for a, b, owners in ((0, start, ()), (start, end, everything), (end, len(reply), ()))
+        if b > a
+    ]
+    return ReplySplit(reply, ideas, spans)
+
+
+def _find_ideas(reply: str) -> tuple[list[DraftIdea], int, int] | None:
+    """The ideas and the (start, end) of the JSON they came from in ``reply``."""
+    if not reply.strip():
+        return None
+    lead = len(reply) - len(reply.lstrip())
+    text = reply.strip()
+    candidates = [(text, lead)]
+    candidates += [(m.group(1), lead + m.start(1)) for m in _FENCE_BLOCK_RE.finditer(text)]
+    for candidate, offset in candidates:
+        stripped = candidate.strip()
         try:
-            ideas = _ideas_from_json(json.loads(candidate))
+            ideas = _ideas_from_json(json.loads(stripped))
         except ValueError:
             continue
         if ideas is not None:
-            return ideas
+            begin = offset + len(candidate) - len(candidate.lstrip())
+            return ideas, begin, begin + len(stripped)
     decoder = json.JSONDecoder()
     starts = [m.start() for m in re.finditer(r"[{\[]", text)][:_MAX_JSON_STARTS]
     for start in starts:
         try:
-            value, _ = decoder.raw_decode(text, start)
+            value, end = decoder.raw_decode(text, start)
         except ValueError:
             continue
         # Inside the text, a lone idea object is more likely part of a cut-off list.
         ideas = _ideas_from_json(value, single=False)
         if ideas is not None:
-            return ideas
-    return _salvage_ideas(text, decoder)
+            return ideas, lead + start, lead + end
+    return _salvage_ideas(text, decoder, lead)
 
 
-def _salvage_ideas(text: str, decoder: json.JSONDecoder) -> list[DraftIdea] | None:
+def _salvage_ideas(
+    text: str, decoder: json.JSONDecoder, lead: int
+) -> tuple[list[DraftIdea], int, int] | None:
     """The whole idea objects at the start of a cut-off ``{"ideas": [...`` reply."""
     match = re.search(r'"ideas"\s*:\s*\[', text)
     if match is None:
@@ -109,4 +138,7 @@ def _salvage_ideas(text: str, decoder: json.JSONDecoder) -> list[DraftIdea] | No
         draft = _draft_from_json(value)
         if draft is not None:
             drafts.append(draft)
-    return drafts or None
+    if not drafts:
+        return None
+    opening = text.rfind("{", 0, match.start())
+    return drafts, lead + (opening if opening >= 0 else match.start()), lead + position

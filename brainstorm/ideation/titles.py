@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from brainstorm.ideation.lines import _BOLD_ONLY_RE, _strip_number
+from brainstorm.ideation.lines import _BOLD_ONLY_RE, _LABEL_LINE_RE, _TITLE_LABELS, _strip_number
 
 _LABEL_RE = re.compile(
     r"(?i:idea|option|concept)[ \t]*#?\d{1,3}[ \t]*(?:[:.)]|[-–—](?=[ \t]))[ \t]*(?=\S)"
@@ -20,6 +20,8 @@ def _plausible_title(candidate: str) -> bool:
         0 < len(candidate) <= 100
         and len(candidate.split()) <= 12
         and _SENTENCE_BREAK_RE.search(candidate) is None
+        # "Tips (4 suggestions - 50 points)": a dash inside brackets separates nothing.
+        and candidate.count("(") <= candidate.count(")")
     )
 
 
@@ -48,6 +50,20 @@ def _drop_label(text: str) -> str:
     """Text without a leading "Idea 1:" label (models number their items twice)."""
     label = _LABEL_RE.match(text)
     return text[label.end() :].strip() if label else text
+
+
+def _field_title(text: str) -> str | None:
+    """The title in "Title: Share table" (or "**Title:** …"), None when ``text`` has no such
+    label."""
+    label = _LABEL_LINE_RE.match(text)
+    if label is None or label.group("label").lower() not in _TITLE_LABELS:
+        return None
+    return _strip_bold(label.group("rest").strip()) or None
+
+
+def _strip_bold(text: str) -> str:
+    bold = _BOLD_ONLY_RE.match(text)
+    return bold.group(2).strip() if bold else text
 
 
 def _title_only(content: str) -> bool:

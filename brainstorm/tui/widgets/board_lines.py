@@ -38,7 +38,8 @@ from brainstorm.tui.widgets.card_view import CardView, Near, idea_view
 KINDS = ("draft", "accepted", "rejected", "human", "live")
 #: The parts of a card app.tcss styles: `IdeaBoard > .card--badge-draft` and so on.
 PARTS = (
-    *["ref", "source", "title", "meta", "incomplete", "duplicate", "empty", "frame-cursor"],
+    *["ref", "source", "title", "meta", "incomplete", "echo", "duplicate", "empty"],
+    "frame-cursor",
     *("marker-focused", "marker-blurred"),
     *(f"{part}-{kind}" for part in ("badge", "body", "frame") for kind in KINDS),
 )

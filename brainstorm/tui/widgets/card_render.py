@@ -58,6 +58,8 @@ def card_lines(view: CardView, inner: int, part: PartStyle) -> list[Content]:
     )
     if view.incomplete:
         head += Content.assemble(" ", (" INCOMPLETE ", part("incomplete", None)))
+    if view.echo:
+        head += Content.assemble(" ", (" ECHOES PROMPT ", part("echo", None)))
     if view.flag:
         head += Content.assemble(" ", (f" {view.flag} ", part("duplicate", None)))
     source = literal(view.source).stylize(part("source", None))

@@ -24,6 +24,7 @@ class CardView:
     meta: str
     incomplete: bool = False
     flag: str = ""  # near-duplicates, e.g. "≈ #3 #7 +9,993"
+    echo: bool = False  # the model's text only repeats the prompt
     kind: str = "draft"  # draft, accepted, rejected, human or live: picks frame and styles
     writing: bool = False  # still arriving: an emphasis may not be closed yet
 
@@ -94,6 +95,7 @@ def idea_view(idea: Idea, *, origin: str | None, near: Near) -> CardView:
         meta=card_meta(idea, origin),
         incomplete=idea.incomplete,
         flag=duplicate_flag(*near),
+        echo=idea.echo_of_prompt,
         kind=card_kind(idea),
     )
 
