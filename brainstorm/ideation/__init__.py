@@ -7,7 +7,8 @@ The package's public names, re-exported from the module that holds each idea:
 - `drafts`: `DraftIdea`, what reading a reply yields.
 - `structured`: reading a JSON reply.
 - `lines`, `titles`, `render`: reading a plain reply's lines, titles and items.
-- `splitter`: splitting a plain reply into ideas as it streams, and reading a finished reply.
+- `splitter`: splitting a plain reply into ideas as it streams.
+- `reading`: reading a finished reply, structured or plain.
 - `spans`: where each part of a reply went (`ReplySplit`): which idea, or none.
 - `echo`: whether a drafted idea only echoes the prompt's own text (`PromptEcho`).
 
@@ -26,14 +27,9 @@ from brainstorm.ideation.prompts import (
     build_messages,
     build_theme_label_messages,
 )
+from brainstorm.ideation.reading import ideas_from_reply, read_reply, split_ideas, split_reply
 from brainstorm.ideation.spans import ReplySplit, Span
-from brainstorm.ideation.splitter import (
-    IdeaStreamSplitter,
-    ideas_from_reply,
-    read_reply,
-    split_ideas,
-    split_reply,
-)
+from brainstorm.ideation.splitter import IdeaStreamSplitter
 from brainstorm.ideation.structured import parse_structured
 from brainstorm.ideation.techniques import (
     DEFAULT_TECHNIQUE,

@@ -1,6 +1,5 @@
 """The streaming splitter: a plain reply split into draft ideas line by line as it arrives
-(`IdeaStreamSplitter`), the same split over a whole reply (`split_ideas`, `split_reply`), and
-the reading of a finished reply, structured or plain (`ideas_from_reply`, `read_reply`)."""
+(`IdeaStreamSplitter`). `brainstorm.ideation.reading` reads a whole reply with it."""
 
 from __future__ import annotations
 
@@ -20,8 +19,7 @@ from brainstorm.ideation.lines import (
     _strip_number,
 )
 from brainstorm.ideation.render import _Item, _opening_remark, _render, _render_whole
-from brainstorm.ideation.spans import ReplySplit, Span, SpanBook
-from brainstorm.ideation.structured import parse_structured_spans
+from brainstorm.ideation.spans import Span, SpanBook
 from brainstorm.ideation.titles import _title_only
 
 # A partial line longer than this is not checked for an item start (it would be, once complete).
@@ -388,33 +386,3 @@ class IdeaStreamSplitter:
             self._book.add(a, b, index)
         for n, (a, b) in enumerate(item.line_spans):
             self._book.add(a, b, index if n < kept else None)
-
-
-def split_ideas(reply: str) -> list[DraftIdea]:
-    """Split a plain reply into ideas: one per item of a numbered or bulleted list, or per
-    markdown heading. Text before the first item (and a closing remark after the last) is
-    not an idea; a reply with no list at all is one idea; an empty reply is none."""
-    return split_reply(reply).ideas
-
-
-def split_reply(reply: str) -> ReplySplit:
-    """`split_ideas`, with the spans saying where each part of the reply went."""
-    splitter = IdeaStreamSplitter()
-    ideas = splitter.feed(reply) + splitter.finish()
-    return ReplySplit(reply, ideas, splitter.spans)
-
-
-def read_reply(reply: str, *, structured: bool) -> ReplySplit:
-    """A finished reply read into ideas (JSON first when structured output was asked for, else
-    or when the JSON cannot be read the plain-text split), with its spans."""
-    if structured:
-        found = parse_structured_spans(reply)
-        if found is not None:
-            return found
-    return split_reply(reply)
-
-
-def ideas_from_reply(reply: str, *, structured: bool) -> list[DraftIdea]:
-    """Ideas from a finished reply: JSON first when structured output was asked for, else (or
-    when the JSON cannot be read) the plain-text split."""
-    return read_reply(reply, structured=structured).ideas
