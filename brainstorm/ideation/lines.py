@@ -24,9 +24,9 @@ _BOLD = r"(?:\*\*|__)?"
 # A line naming a field of an idea: "Title: …" gives the idea's title; "Bonus idea: …" (often
 # after a rule) is one more idea. Either starts an idea, like a list item.
 _LABEL_LINE_RE = re.compile(
-    rf"^[ \t]*{_BOLD}(?P<label>(?i:title|idea title|idea name|name"
+    r"^[ \t]*(?P<b1>\*\*|__)?(?P<label>(?i:title|idea title|idea name|name"
     r"|bonus(?: idea)?|extra idea|one more idea|another idea|wild[ -]?card(?: idea)?))"
-    rf"[ \t]*{_BOLD}[ \t]*[:：][ \t]*{_BOLD}[ \t]*(?P<rest>.*)$"
+    r"[ \t]*(?P<b2>\*\*|__)?[ \t]*[:：][ \t]*(?P<b3>\*\*|__)?[ \t]*(?P<rest>.*)$"
 )
 _TITLE_LABELS = ("title", "idea title", "idea name", "name")
 # A line about the request rather than an idea ("Topic: …", "Technique: SCAMPER"): models
@@ -65,6 +65,15 @@ class _Line:
     bold_only: bool = False
     number: int | None = None  # a numbered item's number
     titled: bool = False  # a label line whose content is the idea's title ("Title: …")
+
+
+def _label_rest(match: re.Match[str]) -> str:
+    """The text after a label ("Bonus idea:", "Title:"). Bold that is opened around the label
+    but closed after it ("**Bonus idea: Escape Room**", "Title: **Share Table**") goes on with
+    the rest, so the title keeps both its markers."""
+    markers = [m for m in match.group("b1", "b2", "b3") if m]
+    rest = match.group("rest").strip()
+    return markers[-1] + rest if len(markers) % 2 else rest
 
 
 def _indent_of(raw: str) -> int:
@@ -115,7 +124,7 @@ def _classify(raw: str, in_fence: bool) -> _Line:
     if first.isalpha() or first in ("*", "_"):  # cheap test first: most lines are neither
         label = _LABEL_LINE_RE.match(raw)
         if label:  # "Title:" alone: the title is on the next line
-            rest = label.group("rest").strip()
+            rest = _label_rest(label)
             titled = label.group("label").lower() in _TITLE_LABELS
             return _Line("label", indent, rest, titled=titled)
         if _META_LINE_RE.match(raw):

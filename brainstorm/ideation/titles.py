@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import re
 
-from brainstorm.ideation.lines import _BOLD_ONLY_RE, _LABEL_LINE_RE, _TITLE_LABELS, _strip_number
+from brainstorm.ideation.lines import (
+    _BOLD_ONLY_RE,
+    _LABEL_LINE_RE,
+    _TITLE_LABELS,
+    _label_rest,
+    _strip_number,
+)
 
 _LABEL_RE = re.compile(
     r"(?i:idea|option|concept)[ \t]*#?\d{1,3}[ \t]*(?:[:.)]|[-–—](?=[ \t]))[ \t]*(?=\S)"
@@ -58,7 +64,7 @@ def _field_title(text: str) -> str | None:
     label = _LABEL_LINE_RE.match(text)
     if label is None or label.group("label").lower() not in _TITLE_LABELS:
         return None
-    return _strip_bold(label.group("rest").strip()) or None
+    return _strip_bold(_label_rest(label)) or None
 
 
 def _strip_bold(text: str) -> str:
