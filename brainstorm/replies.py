@@ -8,9 +8,10 @@ Nothing is ever hidden: lines no idea came from are shown, marked as such.
 
 Attribution works on words, in order: the ideas' original words (titles first) form one
 stream, and a reply line belongs to the idea where its words appear next in that stream, after
-the previous line's. Labels ("Idea 2:", a JSON key) are left out on both sides and leading
-numbers ("1.") may be missing from the idea. Lines without words (blank lines, rules, fences)
-belong to the idea around them, or to none when they separate two.
+the previous line's. Labels ("Idea 2:", a JSON key) are left out on both sides, and a line's
+leading numbers ("1.") and label words the splitter drops ("Bonus idea:") may be missing from
+the idea. Lines without words (blank lines, rules, fences) belong to the idea around them, or
+to none when they separate two.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ _MARKER_WORDS = frozenset(
     {"idea", "ideas", "option", "concept", "step", "title", "description", "text", "name"}
     | {"details", "json"}
 )
-_MAX_MARKER_WORDS = 2
+# Words of a label the splitter drops from an idea ("Bonus idea:", "One more idea:"): a line may
+# start with them although the idea does not. Only leading ones are skipped, so they still
+# count anywhere else.
+_LEADING_LABEL_WORDS = frozenset(
+    {"bonus", "extra", "another", "one", "more", "wild", "card", "wildcard"}
+)
+_MAX_MARKER_WORDS = 3  # "1. One more idea:" → "1", "one", "more"
 
 
 @dataclass(frozen=True)
@@ -159,10 +166,10 @@ def _attribute(text: str, ideas: list[Idea]) -> list[ReplyLine]:
 
 
 def _locate(stream: list[str], words: list[str], cursor: int) -> tuple[int, int] | None:
-    """Where ``words`` (less up to two leading numbers: "1.", "2.3") next occur in ``stream``
-    from ``cursor``: (position, length), or None."""
+    """Where ``words`` (less up to three leading numbers or label words: "1.", "2.3",
+    "Bonus idea:") next occur in ``stream`` from ``cursor``: (position, length), or None."""
     for skip in range(min(_MAX_MARKER_WORDS, len(words) - 1) + 1):
-        if skip and not words[skip - 1].isdigit():
+        if skip and not (words[skip - 1].isdigit() or words[skip - 1] in _LEADING_LABEL_WORDS):
             break
         target = words[skip:]
         size = len(target)

@@ -324,3 +324,30 @@ async def test_a_structured_reply_is_kept_verbatim_and_split_when_whole(
     assert [line.idea for line in reply.lines if "Moss walls" in line.text] == [1]
     unassigned = [span.text for span in reply.unassigned]
     assert unassigned[0].startswith("Here you go:") and unassigned[-1].endswith("Enjoy!")
+
+
+async def test_a_labelled_idea_after_a_rule_owns_its_line_in_the_reply(
+    writer: SessionWriter, backend: OllamaBackend, fake_ollama: FakeOllama
+) -> None:
+    # The splitter drops the label ("Bonus idea:") from the idea; its line is still the idea's.
+    text = (
+        "1. **Share Table**: A table by the exit.\n\n---\n\n"
+        "**Bonus idea:** A library escape room about food.\n\n"
+        "One more idea: Compost club, run by students.\n\n***\n\n"
+        "This works because waste becomes visible."
+    )
+    fake_ollama.add_model("llama3.2", chunks=[text])
+    outcome = await generate(writer, backend, request())
+    assert [(i.title, i.text) for i in outcome.ideas][1:] == [
+        (None, "A library escape room about food."),
+        (None, "Compost club, run by students."),
+    ]
+    record = writer.session.prompts[outcome.prompt_id or ""]
+    reply = prompt_reply(writer.session, record)
+    owner = {line.text: line.idea for line in reply.lines if not line.blank}
+    assert owner["**Bonus idea:** A library escape room about food."] == 2
+    assert owner["One more idea: Compost club, run by students."] == 3
+    assert [span.text for span in reply.unassigned] == [
+        "---",
+        "***\n\nThis works because waste becomes visible.",
+    ]
