@@ -12,7 +12,7 @@ from tests.tui.conftest import MODEL, badges, make_app, open_first_session, scre
 async def test_echo_of_the_prompt_is_flagged_on_its_card(
     settings: Settings, store: SessionStore
 ) -> None:
-    with store.create("Quieter offices", technique="open", model=MODEL) as writer:
+    with store.create("Quieter offices", technique="open", default_model=MODEL) as writer:
         for idea, text, echo in ((1, "Quieter offices", True), (2, "Phone booths", None)):
             writer.append(
                 IdeaDrafted(

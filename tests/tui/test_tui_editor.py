@@ -7,7 +7,7 @@ from textual.app import App
 from textual.widgets import TextArea
 
 from brainstorm.tui.screens.confirm import ConfirmScreen
-from brainstorm.tui.screens.editor import EditIdeaScreen
+from brainstorm.tui.screens.editor import EditedIdea, EditIdeaScreen
 from tests.tui.conftest import fill, screen_text
 
 
@@ -18,7 +18,7 @@ class Host(App[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.results: list[str | None] = []
+        self.results: list[EditedIdea | None] = []
 
     def on_mount(self) -> None:
         self.push_screen(EditIdeaScreen("Edit idea #1", "Phone booths"), self.results.append)
@@ -56,7 +56,7 @@ async def test_esc_in_a_clean_editor_closes_at_once_and_ctrl_s_saves() -> None:
         await pilot.pause()
         await fill(pilot, "#editor", "!")
         await pilot.press("ctrl+s")
-        assert app.results == [None, "Phone booths!"]
+        assert app.results == [None, EditedIdea("Phone booths!", title="")]
 
 
 async def test_typing_back_to_the_original_is_not_a_change() -> None:

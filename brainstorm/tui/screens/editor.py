@@ -62,9 +62,13 @@ class EditIdeaScreen(ModalScreen[EditedIdea | None]):
         with Vertical(classes="dialog", id="edit-dialog"):
             yield Label(Content(self.heading), classes="dialog-title")
             if count := self.prepared.count + self.prepared_title.count:
+                where = {
+                    (True, False): "The title holds",
+                    (True, True): "The title and text hold",
+                }.get((self.prepared_title.count > 0, self.prepared.count > 0), "This text holds")
                 yield Label(
                     Content(
-                        f"This text holds {count} invisible or direction-changing"
+                        f"{where} {count} invisible or direction-changing"
                         f" character{'s' * (count != 1)}, shown as <U+…> or \\x… escapes. Leave"
                         " an escape to keep its character, delete it to remove the character;"
                         " an escape you type yourself stays text."
