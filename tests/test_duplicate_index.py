@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from brainstorm import review
 from brainstorm.duplicates import (
     NEAR_SHOWN,
+    Comparing,
     DuplicateIndex,
     DuplicateReport,
     Similarity,
@@ -274,3 +275,30 @@ def test_all_alike_the_output_stays_bounded() -> None:
         assert near.more == 1999 - NEAR_SHOWN
     size = len(json.dumps(report.as_json()))
     assert size < 20 * len(items)  # one listing of each idea, not one per pair
+
+
+def test_progress_counts_the_comparisons_of_a_build_then_of_what_changed() -> None:
+    items = [(i, f"idea number {i} about {WORDS[i % len(WORDS)]}") for i in range(1, 1201)]
+    steps: list[Comparing] = []
+    index = DuplicateIndex(Similarity.text())
+    index.update(items, steps.append)
+    total = 1200 * 1199 // 2  # every pair once
+    assert [(s.ideas, s.compared, s.fresh, s.total) for s in steps] == [
+        (1200, 1200, True, total)
+    ] * len(steps)
+    assert [s.done for s in steps] == sorted(s.done for s in steps)  # never backwards
+    assert steps[0].done == 0 and steps[-1].done == total and steps[-1].fraction == 1.0
+    assert len(steps) >= 4  # one per block of rows, not one at the end only
+
+    steps.clear()
+    assert index.update(items, steps.append) is False
+    assert steps == []  # nothing to compare: nothing to show
+
+    edited = [*items[:9], (10, "moss walls"), *items[10:], (1201, "a seed library")]
+    index.update(edited, steps.append)
+    assert {(s.ideas, s.compared, s.fresh) for s in steps} == {(1201, 2, False)}
+    assert steps[-1].done == steps[-1].total
+    # Its old row out, its new row in, the new idea against every other: about three rows.
+    assert 3 * 1199 <= steps[-1].total <= 3 * 1201
+    with_progress = summary(report_of(index, index.similarity))
+    assert with_progress == summary(find_duplicates(edited, Similarity.text()))

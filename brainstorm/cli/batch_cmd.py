@@ -186,7 +186,9 @@ def batch(
                 report, interrupted_by = run_async(_run(plan, settings, concurrency, reporter))
             finally:
                 reporter.stop()
-        reporter.summary(report, interrupted_by)
+            reporter.summary(report, interrupted_by)
+            if not interrupted_by:  # stopped: leave the comparing to the next command
+                _update_duplicates(plan, settings)
     raise typer.Exit(_exit_code(report, interrupted_by))
 
 
@@ -252,6 +254,18 @@ async def _check_server(backend: Backend) -> None:
         raise
     except BackendError:  # a server error here is not the prompts' problem
         return
+
+
+def _update_duplicates(plan: BatchPlan, settings: Settings) -> None:
+    """The sessions' near-duplicate indexes, brought up to date while the batch holds them."""
+    from brainstorm.cli.dup_progress import update_batch_duplicates
+    from brainstorm.cli.signals import EXIT_INTERRUPTED
+
+    try:
+        update_batch_duplicates(plan, settings)
+    except KeyboardInterrupt:
+        warn("near-duplicates not compared (interrupted): the next show or stats compares them")
+        raise typer.Exit(EXIT_INTERRUPTED.get("SIGINT", 130)) from None
 
 
 def _exit_code(report: BatchReport, interrupted_by: str | None) -> int:

@@ -195,13 +195,14 @@ def similarity_for(
     vectors: Path | None = None,
     owner: bool = False,
     strict: bool = False,
+    quiet: bool = False,
 ) -> Similarity:
     """How ideas are compared, as the settings say. Only the "embeddings" and "auto" methods
     talk to Ollama, embedding those of ``texts`` that the ``vectors`` file (beside the
     session) has no vector for; ``owner`` (holding the session's writer lock) stores the new
     ones there. When embeddings cannot be had, "auto" uses text similarity; so does
-    "embeddings", with a warning, unless ``strict`` (a command whose answer is the comparison
-    itself): then it is an error naming the embedding model."""
+    "embeddings", with a warning (none when ``quiet``), unless ``strict`` (a command whose
+    answer is the comparison itself): then it is an error naming the embedding model."""
     from brainstorm.duplicates import Similarity, similarity_from_settings
 
     if settings.duplicates == "text":
@@ -224,7 +225,7 @@ def similarity_for(
             " or name another in the embedding_model setting. --duplicates auto uses text"
             " similarity when embeddings cannot be had.",
         )
-    if similarity.fell_back and similarity.note:
+    if similarity.fell_back and similarity.note and not quiet:
         warn(similarity.note)
     if owner and vectors is not None and similarity.method == "embeddings":
         from brainstorm.duplicates.cache import save_vectors
@@ -249,7 +250,9 @@ def duplicate_report(
     Through the derived index beside the session file: only ideas new or changed since it was
     written are compared. It is written only when no other process holds the session (this
     command then holds the writer lock for the moment it takes); otherwise computed in
-    memory."""
+    memory. A long comparison (a session with no index yet) shows a progress line on a
+    terminal (`dup_progress`)."""
+    from brainstorm.cli.dup_progress import DuplicateProgress
     from brainstorm.duplicates import DuplicateTracker, session_items
     from brainstorm.duplicates.cache import derived_paths
     from brainstorm.store import writer_lock_if_free
@@ -261,5 +264,7 @@ def duplicate_report(
         similarity = similarity_for(
             state.settings, texts, vectors=vectors, owner=owner, strict=strict
         )
-        report = DuplicateTracker(path, owner=owner).report(session, similarity)
+        with DuplicateProgress(derived_paths(path)[0] if owner else None) as progress:
+            tracker = DuplicateTracker(path, owner=owner)
+            report = tracker.report(session, similarity, progress=progress)
     return report, similarity

@@ -67,6 +67,7 @@ cores, ``benchmarks/bench_scale.py``); the result equals an index kept up to dat
 """
 
 from brainstorm.duplicates.index import NEAR_KEPT, NEAR_SHOWN, DuplicateIndex
+from brainstorm.duplicates.progress import Comparing, ProgressCallback
 from brainstorm.duplicates.report import DuplicateGroup, DuplicateReport, NearDuplicates
 from brainstorm.duplicates.session import (
     DuplicateTracker,
@@ -96,6 +97,7 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "NEAR_KEPT",
     "NEAR_SHOWN",
+    "Comparing",
     "DuplicateGroup",
     "DuplicateIndex",
     "DuplicateReport",
@@ -103,6 +105,7 @@ __all__ = [
     "Match",
     "Method",
     "NearDuplicates",
+    "ProgressCallback",
     "Requested",
     "Similarity",
     "best_matches",

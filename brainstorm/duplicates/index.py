@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from brainstorm.duplicates.progress import ProgressCallback, Tally, pairs_to_compare
 from brainstorm.duplicates.similarity import (
     BLOCK_ROWS,
     EPSILON,
@@ -169,9 +170,12 @@ class DuplicateIndex:
 
     # -- updating ------------------------------------------------------------------------------
 
-    def update(self, items: Iterable[tuple[int, str]]) -> bool:
+    def update(
+        self, items: Iterable[tuple[int, str]], progress: ProgressCallback | None = None
+    ) -> bool:
         """Bring the index to exactly ``items`` (idea id, text): compare what is new or
-        changed, forget what is gone. Returns whether anything changed."""
+        changed, forget what is gone. Returns whether anything changed. ``progress`` hears
+        how far the comparisons are (only when there are some)."""
         texts = {idea_id: canonical(text) for idea_id, text in items}
         wanted = {idea_id: text_digest(text) for idea_id, text in texts.items()}
         if wanted == self.digests():
@@ -185,15 +189,23 @@ class DuplicateIndex:
         if len(gone) > max(NEAR_KEPT, REBUILD_SHARE * len(entries)):
             self._reset()
             gone, new = [], sorted(wanted)
+            entries = self.entries
+        leaving = set(gone)
+        top = max((i for i in entries if i not in leaving), default=min(new, default=0) - 1)
+        middle = [i for i in new if i < top]  # e.g. revealed, or written out of order
+        tally = Tally(progress, ideas=len(wanted), compared=len(new), fresh=not entries)
+        tally.start(pairs_to_compare(len(entries), len(gone), len(middle), len(new) - len(middle)))
         dirty: list[int] = []
         for idea_id in gone:
             self._remove(idea_id, dirty)
-        top = max(self.entries, default=min(new, default=0) - 1)
-        for idea_id in (i for i in new if i < top):  # e.g. revealed, or written out of order
+            tally.add(len(self.entries))
+        for idea_id in middle:
             self._add(idea_id, self._prepared(texts[idea_id]), dirty)
+            tally.add(len(self.entries) - 1)
         self._cascade(dirty)
-        self._append([(i, self._prepared(texts[i])) for i in new if i > top])
+        self._append([(i, self._prepared(texts[i])) for i in new if i > top], tally)
         self._refill()
+        tally.finish()
         return True
 
     def _remove(self, idea_id: int, dirty: list[int]) -> None:
@@ -240,7 +252,7 @@ class DuplicateIndex:
             self._linked_to[leader].add(idea_id)
         heapq.heappush(dirty, idea_id)
 
-    def _append(self, items: list[tuple[int, tuple[bytes, str, int]]]) -> None:
+    def _append(self, items: list[tuple[int, tuple[bytes, str, int]]], tally: Tally) -> None:
         """Ideas with higher ids than every idea present, in id order, a block of rows at a
         time (each row against the ideas before it: the lower triangle)."""
         for start in range(0, len(items), BLOCK_ROWS):
@@ -262,6 +274,7 @@ class DuplicateIndex:
                     for leader in ids:
                         self._linked_to[leader].add(idea_id)
                 self._settle(idea_id, entry)
+            tally.add(len(before) * len(block) + len(block) * (len(block) - 1) // 2)
 
     def _take_row(self, idea_id: int, position: int, columns: Positions, row: Scores) -> None:
         """Fold a new idea's row in: the pair sum, its neighbours' counts and nearest lists,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from brainstorm.duplicates.cache import derived_paths, load_index, save_index
 from brainstorm.duplicates.index import DuplicateIndex
+from brainstorm.duplicates.progress import ProgressCallback
 from brainstorm.duplicates.report import DuplicateReport, report_of
 from brainstorm.duplicates.similarity import Similarity, idea_text
 from brainstorm.models import Idea, Session
@@ -75,14 +76,23 @@ class DuplicateTracker:
         self._unsaved = False
 
     def report(
-        self, session: Session, similarity: Similarity, *, include_hidden: bool = False
+        self,
+        session: Session,
+        similarity: Similarity,
+        *,
+        include_hidden: bool = False,
+        progress: ProgressCallback | None = None,
     ) -> DuplicateReport:
         ideas = session_ideas(session, include_hidden=include_hidden)
-        return self.report_items([(idea.id, idea_text(idea)) for idea in ideas], similarity)
+        items = [(idea.id, idea_text(idea)) for idea in ideas]
+        return self.report_items(items, similarity, progress=progress)
 
-    def report_items(self, items: Items, similarity: Similarity) -> DuplicateReport:
+    def report_items(
+        self, items: Items, similarity: Similarity, *, progress: ProgressCallback | None = None
+    ) -> DuplicateReport:
         """The report of exactly these (idea id, text) pairs (e.g. taken from a session on the
-        app's event loop, then reported in a thread). One call at a time per tracker."""
+        app's event loop, then reported in a thread). One call at a time per tracker.
+        ``progress`` hears how far the comparisons are (`DuplicateIndex.update`)."""
         index = self.index
         if index is None or index.similarity.settings_key != similarity.settings_key:
             index = load_index(self.path, similarity) if self.path is not None else None
@@ -92,7 +102,7 @@ class DuplicateTracker:
         else:
             stored = True
         index.similarity = similarity  # the same settings; embeddings may have new vectors
-        changed = index.update(items)
+        changed = index.update(items, progress)
         self.index = index
         self._unsaved = self._unsaved or changed or not stored
         if self.owner and self.path is not None and self._unsaved:
