@@ -34,6 +34,7 @@ from brainstorm.batch import (
     plan_batch,
     run_batch,
 )
+from brainstorm.duplicates import Similarity, find_duplicates, session_items
 from brainstorm.events import GenerationFailed, IdeaDrafted, PromptSent, Status
 from brainstorm.llm.ollama import OllamaBackend
 from brainstorm.session_log import read_events
@@ -619,6 +620,46 @@ def test_each_run_gets_a_new_session_and_resume_continues_the_newest(
     assert len(completed_keys(sessions, "batch-runs-txt.2")) == 3
 
 
+def test_a_batch_leaves_the_near_duplicate_index_up_to_date(
+    env: dict[str, str], sessions: Path, tmp_path: Path
+) -> None:
+    # The first show after a large batch used to compare every pair itself (issue 15); the
+    # batch does it now, where the ideas are made, so show only reads the index file.
+    batch = write(tmp_path, "warm.txt", "alpha\nbeta\ngamma\n")
+    result = brainstorm(env, "batch", str(batch), "--json")
+    assert result.returncode == 0, result.stderr
+    assert len(json_lines(result.stdout)) == 3  # stdout stays JSON lines only
+    assert "near-duplicates (batch-warm-txt): 9 ideas compared in" in result.stderr
+    assert "Comparing" not in result.stderr  # no progress line: stderr is not a terminal
+    index = sessions / "batch-warm-txt.dups.npz"
+    written = (index.read_bytes(), index.stat().st_mtime_ns)
+
+    shown = brainstorm(env, "show", "batch-warm-txt", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == written  # read, not rebuilt
+    session = SessionStore(sessions).load("batch-warm-txt").session
+    fresh = find_duplicates(session_items(session), Similarity.text())
+    assert json.loads(shown.stdout)["duplicates"] == fresh.as_json()
+
+    # --resume with a new prompt: only its ideas are compared, and the index follows them.
+    write(tmp_path, "warm.txt", "alpha\nbeta\ngamma\ndelta\n")
+    resumed = brainstorm(env, "batch", str(batch), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "3 new or changed ideas compared with 12 in" in resumed.stderr
+    updated = (index.read_bytes(), index.stat().st_mtime_ns)
+    assert updated != written
+    again = brainstorm(env, "show", "batch-warm-txt", "--json")
+    assert again.returncode == 0, again.stderr
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == updated
+    assert len(json.loads(again.stdout)["ideas"]) == 12
+
+    # Nothing left to run and the index current: nothing compared, nothing said.
+    idle = brainstorm(env, "batch", str(batch), "--resume")
+    assert idle.returncode == 0, idle.stderr
+    assert "near-duplicates" not in idle.stderr
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == updated
+
+
 def test_rerunning_into_a_named_session_without_resume_warns(
     env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -732,6 +773,8 @@ def test_interrupt_then_resume_runs_each_prompt_exactly_once(
         assert {idea.status for idea in partial} == {Status.DRAFT}
     assert [by_key[k].outcome for k in keys[1:3]] == ["completed", "completed"]
     assert keys[4] not in by_key and keys[5] not in by_key  # never started
+    index = sessions / f"{session_id}.dups.npz"
+    assert not index.exists()  # stopped: the comparing is left to the next command
 
     fake_ollama.clear_records()
     resumed = brainstorm(env, "batch", str(batch), "--json", "--resume")
@@ -739,6 +782,7 @@ def test_interrupt_then_resume_runs_each_prompt_exactly_once(
     rerun = [line["prompt"] for line in json_lines(resumed.stdout)]
     assert sorted(rerun) == ["fast six", "slow five", "slow four", "slow one"]
     assert len(fake_ollama.requests_to("/api/chat")) == 4
+    assert index.exists() and "near-duplicates" in resumed.stderr
     assert sorted(completed_keys(sessions, session_id)) == sorted(keys)  # each exactly once
 
     # Running it to the end again changes nothing.

@@ -5,13 +5,17 @@ written only by a process that may write the session."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from brainstorm.events import IdeaDrafted, IdeaRevised
 from brainstorm.store import SessionStore
-from tests.cli_support import Run
+from tests.cli_support import BRAINSTORM, Run
 
 IDEAS = 1500
 
@@ -66,3 +70,45 @@ def test_all_alike_output_stays_bounded(run: Run, sessions: Path, alike: str) ->
     every = run("stats", alike, "--all")
     assert every.returncode == 0
     assert f"#{IDEAS} " in every.stdout and "more ideas" not in every.stdout
+
+
+def test_a_first_long_comparison_shows_progress_on_a_terminal_only(
+    run: Run, env: dict[str, str], sessions: Path, alike: str, tmp_path: Path
+) -> None:
+    # 1,500 ideas and no index: about 1.1 million comparisons, which a terminal hears about
+    # (while stdout, here a pipe, gets the JSON alone).
+    controller, terminal = pty.openpty()
+    out = tmp_path / "show.json"  # a file, not a pipe: nobody reads stdout until the end
+    with out.open("wb") as stdout:
+        child = subprocess.Popen(
+            [BRAINSTORM, "show", alike, "--json"],
+            env=env | {"TERM": "xterm", "COLUMNS": "200"},
+            stdout=stdout,
+            stderr=terminal,
+        )
+    os.close(terminal)
+    screen = b""
+    while True:  # until the child closes the terminal
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not data:
+            break
+        screen += data
+    os.close(controller)
+    child.wait(timeout=60)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.decode("utf-8", "replace"))
+    assert child.returncode == 0, shown
+    assert (
+        f"Comparing {IDEAS:,} ideas for near-duplicates (first time; kept in {alike}.dups.npz"
+        " for next time)" in shown
+    )
+    assert "%" in shown
+    assert len(json.loads(out.read_text(encoding="utf-8"))["ideas"]) == IDEAS
+
+    # Piped, the same first comparison says nothing on stderr (scripts, CI).
+    (sessions / f"{alike}.dups.npz").unlink()
+    piped = run("show", alike, "--json")
+    assert piped.returncode == 0, piped.stderr
+    assert "Comparing" not in piped.stderr and piped.stderr.strip() == ""
