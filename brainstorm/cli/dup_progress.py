@@ -70,9 +70,10 @@ class DuplicateProgress:
 
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
             TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
+            # Last: on a narrow terminal the words are cut, not the figures.
+            TextColumn("{task.description}", markup=False),
             console=stderr,
             transient=True,
             # `show --json` writes to stdout after this line is gone; never through it.
