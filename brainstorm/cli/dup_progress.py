@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from brainstorm.cli.common import stderr
+from brainstorm.cli.console import stderr
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
