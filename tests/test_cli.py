@@ -273,3 +273,16 @@ def test_app_that_cannot_load_is_an_error_not_the_help(
     assert "cannot start the terminal app" in result.stderr
     assert "textual is broken" in result.stderr
     assert "Usage: brainstorm" not in result.stdout
+
+
+def test_list_never_cuts_a_session_id(run: Run) -> None:
+    long_one = new_session(run, "Ways for a library to welcome noisy teenagers after school")
+    short_one = new_session(run, "Quiet offices")
+    for columns in ("80", "200"):
+        listed = run("list", COLUMNS=columns)
+        assert listed.returncode == 0, listed.stderr
+        lines = listed.stdout.splitlines()
+        assert all(len(line.rstrip()) <= int(columns) for line in lines), columns
+        ids = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+        assert ids == [short_one, long_one], listed.stdout  # whole, most recent first
+        assert "Ways for a library" in listed.stdout  # the topic too, cut if it must be

@@ -132,19 +132,29 @@ def list_sessions(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if not summaries:
         stderr.print('No sessions yet. Start one with: brainstorm new "your topic"')
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("session", "topic", "draft", "accepted", "rejected", "yours", "last activity"):
-        table.add_column(column)
+    # The id is what every other command takes: it is never cut. The topic gets the room
+    # left, or (when that is too little to read) a line of its own under the id.
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
+    id_width = max(len(s.id) for s in summaries)
+    room = stdout.width - id_width - len(" draft acc. rej. yours Dec 01 23:46 ")
+    topic_inline = room >= 16
+    table.add_column("session", no_wrap=True, min_width=id_width)
+    if topic_inline:
+        width = min(max(Text(visible(s.topic)).cell_len for s in summaries), room)
+        table.add_column("topic", width=width, no_wrap=True, overflow="ellipsis")
+    for column in ("draft", "acc.", "rej.", "yours"):
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    table.add_column("last active", no_wrap=True)
     for s in summaries:
-        table.add_row(
-            s.id,
-            Text(visible(s.topic)),
-            str(s.counts.get("draft", "-")),
-            str(s.counts.get("accepted", "-")),
-            str(s.counts.get("rejected", "-")),
-            str(s.counts.get("yours", "-")),
-            s.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-        )
+        topic = Text(visible(s.topic))
+        counts = [str(s.counts.get(key, "-")) for key in ("draft", "accepted", "rejected", "yours")]
+        when = s.updated_at.astimezone().strftime("%b %d %H:%M")
+        if topic_inline:
+            table.add_row(s.id, topic, *counts, when)
+        else:
+            table.add_row(s.id, *counts, when)
+            topic.truncate(id_width - 2, overflow="ellipsis")
+            table.add_row(Text("  ").append_text(topic), style="dim")
     stdout.print(table)
     for s in summaries:
         for message in s.warnings:
