@@ -186,3 +186,29 @@ async def test_a_new_session_opens_with_the_prompt_focused(
         assert screen.query_one("#prompt", Input).value == "ask"
         assert app.screen is screen
     assert store.load(store.ids()[0]).session.ideas == {}
+
+
+async def test_tab_reaches_the_figures_so_the_keys_scroll_them_at_80x24(
+    settings: Settings, store: SessionStore
+) -> None:
+    seed_session(store)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first_session(pilot)
+        await pilot.press("tab")  # to the cards
+        assert screen.focused is screen.board
+        await pilot.press("tab")  # figures hidden: back to the prompt box
+        assert screen.focused is screen.query_one("#prompt", Input)
+        await pilot.press("tab", "m")  # cards, then show the figures
+        await settle(pilot)
+        figures = screen.figures
+        assert figures.display and figures.max_scroll_y > 0  # taller than 24 lines
+        await pilot.press("tab")
+        assert screen.focused is figures
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        assert figures.scroll_y > 0
+        assert "Prompt" in screen_text(app).splitlines()[-1]  # the footer says where tab goes
+        await pilot.press("tab")
+        assert screen.focused is screen.query_one("#prompt", Input)
+        assert review_events(store, store.summaries()[0].id) == []

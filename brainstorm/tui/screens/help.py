@@ -47,7 +47,9 @@ typed there are a prompt, never a review key)
   esc           otherwise: back to the session list (a prompt not sent yet is kept)
 
 [b]In a session: on the cards[/b] (↑ ↓ or j k move the highlight; pageup / pagedown a
-page; home / end the first / last card; tab or / back to the prompt box)
+page; home / end the first / last card; / back to the prompt box; tab to the
+figures when they are shown (↑ ↓ scroll them; tab again to the prompt box), else back
+to the prompt box)
   e             edit (ctrl+s saves a revision; the model's original is kept)
   a             accept    x  reject    d  back to draft
   h             history: original, each revision, word diff, figures

@@ -159,6 +159,14 @@ class SessionScreen(SessionLayout):
         """To the cards (tab from the prompt box): review keys act on the highlighted one."""
         self.board.focus()
 
+    def action_focus_after_cards(self) -> None:
+        """tab from the cards: to the figures when they are shown (the keys scroll them, at
+        80x24 most of them are below the fold), else back to the prompt box."""
+        if self.figures.display:
+            self.figures.focus()
+        else:
+            self.action_focus_prompt()
+
     def action_export(self) -> None:
         self.export_to_file(ExportOptions())
 

@@ -8,8 +8,11 @@ recomputed in a worker whenever a text changes (a big session takes a while), th
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 
@@ -23,7 +26,13 @@ from brainstorm.tui.widgets.exhaustion_chart import ExhaustionChart
 from brainstorm.tui.widgets.metrics_panel import MetricsPanel
 
 
-class FiguresPanel(VerticalScroll):  # focusable: the keys scroll it at 80x24
+class FiguresPanel(VerticalScroll):  # focusable (tab from the cards): the keys scroll it
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab,slash", "screen.focus_prompt", "Prompt"),
+        Binding("up,k", "scroll_up", "Scroll", show=False),
+        Binding("down,j", "scroll_down", "Scroll"),
+    ]
+
     class DuplicatesFound(Message):
         """A new near-duplicate report is in `analysis` (flags to update)."""
 

@@ -44,7 +44,7 @@ class IdeaBoard(BoardLines, can_focus=True):
         Binding("c", "request('copy')", "Copy", show=False),
         Binding("u,ctrl+z", "screen.undo", "Undo"),
         Binding("slash", "screen.focus_prompt", "Prompt"),
-        Binding("tab", "screen.focus_prompt", "Prompt", show=False),
+        Binding("tab", "screen.focus_after_cards", "Next", show=False),
         Binding("up,k", "cursor(-1)", "Previous", show=False),
         Binding("down,j", "cursor(1)", "Next", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
