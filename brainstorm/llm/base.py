@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol, runtime_checkable
+from types import TracebackType
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from brainstorm.events import GenerationStats
 
@@ -94,6 +95,24 @@ class Backend(Protocol):
     def pull(self, model: str) -> AsyncIterator[PullProgress]: ...
 
     async def aclose(self) -> None: ...
+
+
+class ClosedOnExit:
+    """`async with backend:` closes it (its `aclose`) on the way out, however it leaves."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
 
 
 @runtime_checkable

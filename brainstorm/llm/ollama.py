@@ -14,8 +14,7 @@ import ipaddress
 import os
 import urllib.parse
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 import ollama
@@ -26,6 +25,7 @@ from brainstorm.llm.base import (
     BackendUnavailable,
     ChatRequest,
     Chunk,
+    ClosedOnExit,
     Fix,
     ModelInfo,
     ModelNotFound,
@@ -76,7 +76,7 @@ def resolve_host(host: str | None = None) -> str:
     return f"{scheme}://{name}:{port}"
 
 
-class OllamaBackend:
+class OllamaBackend(ClosedOnExit):
     """A `Backend` served by Ollama over HTTP.
 
     `host` as for the ollama CLI (None: OLLAMA_HOST, else http://127.0.0.1:11434); `timeout`
@@ -118,17 +118,6 @@ class OllamaBackend:
 
     def __repr__(self) -> str:
         return f"OllamaBackend({self._host!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         # ollama's close() carries no annotations; it only awaits httpx's aclose().

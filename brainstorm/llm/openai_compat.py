@@ -26,8 +26,7 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, cast
 
 import openai
 
@@ -37,6 +36,7 @@ from brainstorm.llm.base import (
     BackendUnavailable,
     ChatRequest,
     Chunk,
+    ClosedOnExit,
     Fix,
     ModelInfo,
     ModelNotFound,
@@ -73,7 +73,7 @@ INTERRUPTED_HINT = (
 )
 
 
-class OpenAICompatBackend:
+class OpenAICompatBackend(ClosedOnExit):
     """A `Backend` (and `Embedder`) served by any OpenAI-compatible server over HTTP.
 
     `host`: the base URL (`http://127.0.0.1:8000/v1`; see `urls.openai_base_url`); `timeout`
@@ -131,17 +131,6 @@ class OpenAICompatBackend:
 
     def __repr__(self) -> str:
         return f"OpenAICompatBackend({self.location!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._client.close()

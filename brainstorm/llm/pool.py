@@ -28,8 +28,6 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from types import TracebackType
-from typing import Self
 
 from brainstorm.llm import DEFAULT_PER_HOST
 from brainstorm.llm.base import (
@@ -37,6 +35,7 @@ from brainstorm.llm.base import (
     BackendUnavailable,
     ChatRequest,
     Chunk,
+    ClosedOnExit,
     Fix,
     HostStatus,
     ModelInfo,
@@ -92,7 +91,7 @@ class _Host:
         return self.down_until is not None and now < self.down_until
 
 
-class HostPool:
+class HostPool(ClosedOnExit):
     """A `Backend` (and `Embedder`) over several Ollama hosts; see the module docstring.
 
     `hosts` as for `--host` (each resolved like OLLAMA_HOST; repeats dropped); `per_host`:
@@ -173,17 +172,6 @@ class HostPool:
         return notes
 
     # -- lifecycle ----------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         for host in self._hosts:
