@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -23,7 +24,6 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from brainstorm.config import Settings
-from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError, load_techniques
 from brainstorm.llm.base import Backend, BackendError
 from brainstorm.store import SessionStore
 from brainstorm.store_errors import CorruptSessionFile, SessionLocked, StoreError
@@ -37,9 +37,17 @@ from brainstorm.tui.screens.new_session import (
     NewSessionScreen,
 )
 from brainstorm.tui.screens.pull import PullScreen
-from brainstorm.tui.screens.session import SessionScreen
 from brainstorm.tui.screens.sessions import SessionListScreen
 from brainstorm.tui.services import Services, locked_notice
+
+if TYPE_CHECKING:
+    from brainstorm.models import Session
+    from brainstorm.session_writer import SessionWriter
+    from brainstorm.tui.screens.session import SessionScreen
+
+# The session screen (and prompt building) is not needed for the first screen: imported when
+# a session opens, and warmed up in a thread once the session list is on screen.
+_SESSION_SCREEN = "brainstorm.tui.screens.session"
 
 NOTICE_SECONDS = 6  # the offline-model note: long enough to read one line
 LIGHT_THEME = "textual-light"
@@ -108,6 +116,26 @@ class BrainstormApp(App[None]):
     def on_mount(self) -> None:
         self.check_backend()
         self.call_after_refresh(self._freeze_startup_heap)
+        self.call_after_refresh(self._warm_up_session_screen)
+
+    @work(group="warm-up", exit_on_error=False)
+    async def _warm_up_session_screen(self) -> None:
+        await asyncio.to_thread(importlib.import_module, _SESSION_SCREEN)
+
+    def _session_screen(
+        self, session: Session, writer: SessionWriter | None, read_only_reason: str | None = None
+    ) -> SessionScreen:
+        from brainstorm.tui.screens.session import SessionScreen
+
+        return SessionScreen(
+            session, writer=writer, services=self.services, read_only_reason=read_only_reason
+        )
+
+    def _open_session_screens(self) -> list[SessionScreen]:
+        module = sys.modules.get(_SESSION_SCREEN)
+        if module is None:  # never imported: no session was opened
+            return []
+        return [s for s in self.screen_stack if isinstance(s, module.SessionScreen)]
 
     @staticmethod
     def _freeze_startup_heap() -> None:
@@ -202,7 +230,7 @@ class BrainstormApp(App[None]):
         )
 
     def _generating(self) -> bool:
-        return any(isinstance(s, SessionScreen) and s.generating for s in self.screen_stack)
+        return any(screen.generating for screen in self._open_session_screens())
 
     def backend_failed(self, error: BackendError) -> None:
         where = self.backend.location if self.backend is not None else self._host_tried()
@@ -277,12 +305,7 @@ class BrainstormApp(App[None]):
             except StoreError as problem:
                 self.notify(visible(str(problem)), severity="error", markup=False)
                 return
-            screen = SessionScreen(
-                loaded.session,
-                writer=None,
-                services=self.services,
-                read_only_reason=locked_notice(locked),
-            )
+            screen = self._session_screen(loaded.session, None, locked_notice(locked))
             warnings = loaded.warnings
         except CorruptSessionFile as problem:
             self.notify(
@@ -295,13 +318,15 @@ class BrainstormApp(App[None]):
             self.notify(visible(str(problem)), severity="error", markup=False)
             return
         else:
-            screen = SessionScreen(writer.session, writer=writer, services=self.services)
+            screen = self._session_screen(writer.session, writer)
             warnings = writer.warnings
         self.push_screen(screen)
         for message in warnings:
             self.notify(visible(message), severity="warning", markup=False)
 
     def new_session(self) -> None:
+        from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError, load_techniques
+
         try:
             techniques = load_techniques()
         except TechniqueError as problem:
@@ -341,7 +366,7 @@ class BrainstormApp(App[None]):
             return
         if request.human_first and request.timer_minutes:
             self.round_timers[writer.session_id] = RoundTimer.start(request.timer_minutes)
-        self.push_screen(SessionScreen(writer.session, writer=writer, services=self.services))
+        self.push_screen(self._session_screen(writer.session, writer))
 
     # -- app-wide actions --------------------------------------------------------------------
 
@@ -354,9 +379,8 @@ class BrainstormApp(App[None]):
 
     async def action_quit(self) -> None:
         # A streaming reply is stopped first, so its partial text is stored before exit.
-        for screen in self.screen_stack:
-            if isinstance(screen, SessionScreen):
-                await screen.stop_generation()
+        for screen in self._open_session_screens():
+            await screen.stop_generation()
         self.exit()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
