@@ -81,15 +81,6 @@ class Ensemble:
         return f"{count} source{'s' * (count != 1)}: {labels}"
 
 
-def ensemble_sources(
-    models: Sequence[str],
-    temperatures: Sequence[float] = (),
-    seeds: Sequence[int] = (),
-) -> list[Source]:
-    """`Ensemble(models, temperatures, seeds).sources()`."""
-    return Ensemble(tuple(models), tuple(temperatures), tuple(seeds)).sources()
-
-
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 

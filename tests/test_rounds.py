@@ -28,7 +28,7 @@ from brainstorm.rounds import (
     reveal,
 )
 from brainstorm.session_writer import SessionWriter
-from brainstorm.sources import Source, ensemble_sources, parse_floats, parse_ints, parse_names
+from brainstorm.sources import Ensemble, Source, parse_floats, parse_ints, parse_names
 from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
 
@@ -174,17 +174,17 @@ def test_non_human_first_sessions_have_no_comparison(store: SessionStore) -> Non
 
 
 def test_sources_are_every_combination_in_order() -> None:
-    sources = ensemble_sources(["a", "b"], [0.3, 0.9])
+    sources = Ensemble(("a", "b"), (0.3, 0.9)).sources()
     assert [(s.model, s.temperature) for s in sources] == [
         ("a", 0.3),
         ("a", 0.9),
         ("b", 0.3),
         ("b", 0.9),
     ]
-    assert ensemble_sources(["a"]) == [Source("a")]
-    assert len(ensemble_sources(["a"], [0.5], [1, 2, 3])) == 3
+    assert Ensemble(("a",)).sources() == [Source("a")]
+    assert len(Ensemble(("a",), (0.5,), (1, 2, 3)).sources()) == 3
     with pytest.raises(ValueError, match="at most"):
-        ensemble_sources(["a"], [0.1 * i for i in range(10)], list(range(10)))
+        Ensemble(("a",), tuple(0.1 * i for i in range(10)), tuple(range(10))).sources()
     assert Source("llama3.2", 0.9).label() == "llama3.2 @ t=0.9"
     assert Source("m", None, 7).label({"temperature": 0.5}) == "m @ t=0.5, seed 7"
     assert Source("m").label() == "m"
@@ -234,7 +234,7 @@ async def test_ensemble_runs_concurrently_and_labels_every_draft(
     fake_ollama.add_model("llama3.2", reply="1. Moss walls.\n2. Quiet hours.")
     fake_ollama.add_model("qwen3", reply="1. Phone booths.")
     fake_ollama.chunk_delay = 0.02
-    sources = ensemble_sources(["llama3.2", "qwen3"], [0.3, 0.9])
+    sources = Ensemble(("llama3.2", "qwen3"), (0.3, 0.9)).sources()
     done: list[str] = []
     deltas: dict[Source, str] = {}
 
@@ -276,7 +276,7 @@ async def test_one_missing_model_fails_alone(fake_ollama: FakeOllama, store: Ses
     fake_ollama.add_model("llama3.2")
     with store.create("x") as w:
         async with OllamaBackend(fake_ollama.url) as backend:
-            results = await run_ensemble(w, backend, spec(ensemble_sources(["llama3.2", "gone"])))
+            results = await run_ensemble(w, backend, spec(Ensemble(("llama3.2", "gone")).sources()))
         assert [r.ok for r in results] == [True, False]
         assert exit_code(results) == 1
         failed = results[1]
@@ -290,7 +290,7 @@ async def test_nothing_can_run_when_the_server_is_down(
 ) -> None:
     with store.create("x") as w:
         async with OllamaBackend(dead_ollama_url) as backend:
-            results = await run_ensemble(w, backend, spec(ensemble_sources(["a", "b"], [0.5])))
+            results = await run_ensemble(w, backend, spec(Ensemble(("a", "b"), (0.5,)).sources()))
         assert exit_code(results) == 3 and not any(r.ok for r in results)
 
 

@@ -59,7 +59,6 @@ class SessionTarget:
     new_topic: str | None = None
     new_technique: str | None = None
     completed: set[str] = field(default_factory=set)
-    existed: bool = False
 
     @property
     def explicit(self) -> bool:
@@ -229,7 +228,6 @@ class BatchPlan:
     def _open_existing(self, target: SessionTarget, session_id: str) -> None:
         writer = self.store.open_writer(session_id)
         target.writer = writer
-        target.existed = True
         self.warnings.extend(writer.warnings)
         target.completed = {
             record.batch_key
