@@ -32,6 +32,7 @@ from brainstorm.session_lock import LOCK_SUFFIX, acquire_lock, release_lock, wri
 from brainstorm.session_log import read_events
 from brainstorm.session_writer import SessionWriter
 from brainstorm.store_errors import InvalidSessionName, SessionLocked, SessionNotFound, StoreError
+from brainstorm.summary_cache import read_summary, write_summary
 
 SUFFIX = ".jsonl"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -118,27 +119,38 @@ class SessionStore:
         return LoadedSession(session, path, warnings)
 
     def summaries(self) -> list[SessionSummary]:
-        """Every readable session, newest activity first. Unreadable files become warnings."""
+        """Every readable session, newest activity first. Unreadable files become warnings.
+        A session whose log has not changed since it was last listed is not read again
+        (`brainstorm.summary_cache`)."""
         result: list[SessionSummary] = []
         for session_id in self.ids():
+            path = self.path_for(session_id)
+            try:
+                stat = path.stat()
+            except OSError as error:  # removed meanwhile, or unreadable
+                result.append(_broken_summary(session_id, f"{path}: {error.strerror}"))
+                continue
+            kept = read_summary(path, stat)
+            if kept is not None:
+                result.append(kept)
+                continue
             try:
                 loaded = self.load(session_id)
             except StoreError as error:
                 result.append(_broken_summary(session_id, str(error)))
                 continue
             s = loaded.session
-            models = sorted(s.models_that_wrote())
-            result.append(
-                SessionSummary(
-                    s.id,
-                    s.topic,
-                    s.created_at,
-                    s.updated_at,
-                    s.count_by_status(),
-                    models,
-                    loaded.warnings,
-                )
+            summary = SessionSummary(
+                s.id,
+                s.topic,
+                s.created_at,
+                s.updated_at,
+                s.count_by_status(),
+                sorted(s.models_that_wrote()),
+                loaded.warnings,
             )
+            write_summary(path, stat, summary)
+            result.append(summary)
         result.sort(key=lambda summary: summary.updated_at, reverse=True)
         return result
 

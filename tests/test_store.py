@@ -23,6 +23,7 @@ from brainstorm.store_errors import (
     SessionNotFound,
     StoreError,
 )
+from brainstorm.summary_cache import cache_path
 
 
 @pytest.fixture
@@ -298,6 +299,37 @@ def test_duplicate_name_and_empty_topic_are_refused(store: SessionStore) -> None
         store.create("topic", name="mine")
     with pytest.raises(StoreError, match="needs a topic"):
         store.create("   ")
+
+
+def test_listing_keeps_each_summary_beside_its_session_until_the_log_changes(
+    store: SessionStore,
+) -> None:
+    with store.create("Quiet offices") as writer:
+        writer.append(draft(1, "a"))
+        session_id = writer.session_id
+    (first,) = store.summaries()
+    kept = cache_path(store.path_for(session_id))
+    assert kept.exists() and first.counts["draft"] == 1
+
+    # A summary kept for the log as it is now is used as it is: the log is not read again.
+    data = json.loads(kept.read_text())
+    data["summary"]["topic"] = "as kept"
+    kept.write_text(json.dumps(data))
+    assert [s.topic for s in store.summaries()] == ["as kept"]
+
+    # An append changes the log: the summary is read afresh (and kept again).
+    with store.open_writer(session_id) as writer:
+        writer.append(draft(2, "b"))
+    (after,) = store.summaries()
+    assert (after.topic, after.counts["draft"]) == ("Quiet offices", 2)
+    assert json.loads(kept.read_text())["summary"]["topic"] == "Quiet offices"
+
+    # Deleted or damaged, it is rebuilt; it is never needed.
+    for damage in (kept.unlink, lambda: kept.write_bytes(b'{"key": [1, 2')):
+        damage()
+        assert [(s.topic, s.counts["draft"]) for s in store.summaries()] == [("Quiet offices", 2)]
+        assert json.loads(kept.read_text())["summary"]["counts"]["draft"] == 2
+    assert store.ids() == [session_id]  # not mistaken for a session
 
 
 def test_summaries_newest_first_with_counts(store: SessionStore) -> None:

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from brainstorm.tui.screens.session import SessionScreen
 
 # The session screen (and prompt building) is not needed for the first screen: imported when
-# a session opens, and warmed up in a thread once the session list is on screen.
+# the first session opens (warming it up in a thread slowed the list's first keys instead).
 _SESSION_SCREEN = "brainstorm.tui.screens.session"
 
 NOTICE_SECONDS = 6  # the offline-model note: long enough to read one line
@@ -116,11 +116,6 @@ class BrainstormApp(App[None]):
     def on_mount(self) -> None:
         self.check_backend()
         self.call_after_refresh(self._freeze_startup_heap)
-        self.call_after_refresh(self._warm_up_session_screen)
-
-    @work(group="warm-up", exit_on_error=False)
-    async def _warm_up_session_screen(self) -> None:
-        await asyncio.to_thread(importlib.import_module, _SESSION_SCREEN)
 
     def _session_screen(
         self, session: Session, writer: SessionWriter | None, read_only_reason: str | None = None
