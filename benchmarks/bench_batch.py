@@ -48,46 +48,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._fake_replies import CHUNKS, MODEL, calibrate  # noqa: E402
 from brainstorm.batch import BatchOptions, parse_batch, plan_batch, run_batch  # noqa: E402
 from brainstorm.events import Status  # noqa: E402
-from brainstorm.llm.base import ChatRequest, Message  # noqa: E402
 from brainstorm.llm.ollama import OllamaBackend  # noqa: E402
 from brainstorm.store import SessionStore  # noqa: E402
 from tests.fakes import FakeOllama  # noqa: E402
 
 BRAINSTORM = ROOT / ".venv" / "bin" / "brainstorm"
 TARGET = 0.90
-CHUNKS = ["1. A shared tool library.\n", "2. Street-light walks.\n", "3. Seed ", "swaps."]
-MODEL = "bench"
-
-
-async def reply_seconds(fake: FakeOllama, samples: int = 5) -> float:
-    """Mean time for one reply, one request at a time, through the real client and backend."""
-    backend = OllamaBackend(fake.url)
-    request = ChatRequest(model=MODEL, messages=[Message("user", "calibrate")])
-    times: list[float] = []
-    try:
-        for _ in range(samples + 1):  # the first one opens the connection
-            started = time.perf_counter()
-            async for _chunk in backend.stream_chat(request):
-                pass
-            times.append(time.perf_counter() - started)
-    finally:
-        await backend.aclose()
-    return statistics.mean(times[1:])
-
-
-def calibrate(fake: FakeOllama, target: float) -> float:
-    """Set the model's chunk delay so that one reply takes `target` seconds as the client sees
-    it (the fake's pause is not exactly its nominal delay). Returns the measured reply time."""
-    model = fake.models[f"{MODEL}:latest"]
-    delay = target / len(CHUNKS)
-    for _ in range(3):
-        model.chunk_delay = delay
-        measured = asyncio.run(reply_seconds(fake))
-        delay *= target / measured
-    model.chunk_delay = delay
-    return asyncio.run(reply_seconds(fake))
 
 
 def filesystem(path: Path) -> str:
