@@ -29,6 +29,16 @@ from brainstorm.tui.widgets.card_view import (
 )
 from brainstorm.tui.widgets.live_reply import LiveReplies
 
+#: Moving the highlight: every board of cards (the themes board too) has these keys.
+MOVE_BINDINGS: list[BindingType] = [
+    Binding("up,k", "cursor(-1)", "Previous", show=False),
+    Binding("down,j", "cursor(1)", "Next", show=False),
+    Binding("pageup", "page(-1)", "Page up", show=False),
+    Binding("pagedown", "page(1)", "Page down", show=False),
+    Binding("home", "first", "First", show=False),
+    Binding("end", "last", "Last", show=False),
+]
+
 
 class IdeaBoard(BoardLines, can_focus=True):
     """The session's cards: focusable, one highlighted, keys and clicks acting on it."""
@@ -45,12 +55,7 @@ class IdeaBoard(BoardLines, can_focus=True):
         Binding("u,ctrl+z", "screen.undo", "Undo"),
         Binding("slash", "screen.focus_prompt", "Prompt"),
         Binding("tab", "screen.focus_after_cards", "Next", show=False),
-        Binding("up,k", "cursor(-1)", "Previous", show=False),
-        Binding("down,j", "cursor(1)", "Next", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
+        *MOVE_BINDINGS,
     ]
 
     class Requested(Message):

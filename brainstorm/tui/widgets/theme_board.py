@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from brainstorm.models import Idea
 from brainstorm.tui.widgets.card_view import CardView, Near
-from brainstorm.tui.widgets.idea_board import IdeaBoard
+from brainstorm.tui.widgets.idea_board import MOVE_BINDINGS, IdeaBoard
 
 __all__ = ["Section", "ThemeBoard", "vote_flag"]
 
@@ -59,12 +59,7 @@ class ThemeBoard(IdeaBoard, inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "vote(False)", "Vote"),
         Binding("V", "vote(True)", "Take back vote"),
-        Binding("up,k", "cursor(-1)", "Previous", show=False),
-        Binding("down,j", "cursor(1)", "Next", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
+        *MOVE_BINDINGS,
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
