@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,3 +26,19 @@ def show_json(run: Run, session: str) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     data: dict[str, Any] = json.loads(result.stdout)
     return data
+
+
+def read_until_closed(controller: int) -> bytes:
+    """Everything a child wrote to a pseudo-terminal, read from its controller side until the
+    child closes the terminal (then the controller is closed too)."""
+    screen = b""
+    while True:
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not data:
+            break
+        screen += data
+    os.close(controller)
+    return screen

@@ -39,6 +39,7 @@ from brainstorm.events import GenerationFailed, IdeaDrafted, PromptSent, Status
 from brainstorm.llm.ollama import OllamaBackend
 from brainstorm.session_log import read_events
 from brainstorm.store import SessionStore
+from tests.cli_support import read_until_closed
 from tests.fakes import FakeOllama
 
 BRAINSTORM = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "brainstorm"
@@ -354,16 +355,7 @@ def test_rich_progress_bar_on_a_terminal_while_json_goes_to_stdout(
         text=True,
     )
     os.close(terminal)
-    screen = b""
-    while True:  # until the child closes the terminal
-        try:
-            data = os.read(controller, 65536)
-        except OSError:  # EIO: the other end is closed
-            break
-        if not data:
-            break
-        screen += data
-    os.close(controller)
+    screen = read_until_closed(controller)
     out, _ = child.communicate(timeout=TIMEOUT)
     shown = screen.decode("utf-8", "replace")
     assert child.returncode == 4, shown

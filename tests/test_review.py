@@ -9,19 +9,12 @@ from pathlib import Path
 import pytest
 
 from brainstorm import review
-from brainstorm.events import IdeaAdded, IdeaDrafted, IdeaRevised, IdeaStatusChanged, Status
+from brainstorm.events import IdeaAdded, IdeaRevised, IdeaStatusChanged, Status
 from brainstorm.models import Author
 from brainstorm.session_log import read_events
 from brainstorm.session_writer import SessionWriter
 from brainstorm.store import SessionStore
-
-
-def draft(writer: SessionWriter, text: str, *, hidden: bool = False) -> int:
-    (idea_id,) = writer.allocate_idea_ids(1)
-    writer.append(
-        IdeaDrafted(idea=idea_id, text=text, model="llama3.2", backend="ollama", hidden=hidden)
-    )
-    return idea_id
+from tests.session_support import draft
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from brainstorm.ask import AskRequest
 from brainstorm.cli.errors import ensemble_exit_code as exit_code
 from brainstorm.duplicates import Similarity, session_duplicates
 from brainstorm.ensemble import run_ensemble
-from brainstorm.events import IdeaDrafted, Status
+from brainstorm.events import Status
 from brainstorm.generate import generate
 from brainstorm.llm.base import Message
 from brainstorm.llm.ollama import OllamaBackend
@@ -31,6 +31,7 @@ from brainstorm.session_writer import SessionWriter
 from brainstorm.sources import Ensemble, Source, parse_floats, parse_ints, parse_names
 from brainstorm.store import SessionStore
 from tests.fakes import FakeOllama
+from tests.session_support import draft
 
 
 @pytest.fixture
@@ -42,15 +43,6 @@ def store(tmp_path: Path) -> SessionStore:
 def writer(store: SessionStore) -> Iterator[SessionWriter]:
     with store.create("Quieter offices", human_first=True) as w:
         yield w
-
-
-def draft(writer: SessionWriter, text: str, *, hidden: bool) -> int:
-    """A model idea as `generate` stores it (hand-made: no server needed)."""
-    (idea_id,) = writer.allocate_idea_ids(1)
-    writer.append(
-        IdeaDrafted(idea=idea_id, text=text, model="llama3.2", backend="ollama", hidden=hidden)
-    )
-    return idea_id
 
 
 def test_model_ideas_stay_hidden_until_revealed(writer: SessionWriter, store: SessionStore) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from brainstorm.events import IdeaDrafted, IdeaRevised
 from brainstorm.store import SessionStore
-from tests.cli_support import BRAINSTORM, Run
+from tests.cli_support import BRAINSTORM, Run, read_until_closed
 
 IDEAS = 1500
 
@@ -87,16 +87,7 @@ def test_a_first_long_comparison_shows_progress_on_a_terminal_only(
             stderr=terminal,
         )
     os.close(terminal)
-    screen = b""
-    while True:  # until the child closes the terminal
-        try:
-            data = os.read(controller, 65536)
-        except OSError:  # EIO: the other end is closed
-            break
-        if not data:
-            break
-        screen += data
-    os.close(controller)
+    screen = read_until_closed(controller)
     child.wait(timeout=60)
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.decode("utf-8", "replace"))
     assert child.returncode == 0, shown

@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 from brainstorm import themes
 from brainstorm.ask import build_theme_label
 from brainstorm.converge_events import OTHER_THEME, ThemeLabelAccepted, ThemeLabelled
-from brainstorm.events import IdeaDrafted, IdeaStatusChanged, Status
+from brainstorm.events import IdeaStatusChanged, Status
 from brainstorm.llm.ollama import OllamaBackend
 from brainstorm.session_log import read_events
 from brainstorm.session_writer import SessionWriter
 from brainstorm.store import SessionStore
 from brainstorm.themes.labels import label_from_reply, write_model_label
 from tests.fakes import FakeOllama
+from tests.session_support import draft
 
 NOISE = [
     "Noise-cancelling headphones for every desk",
@@ -45,14 +46,6 @@ KITCHEN = [
     "A second coffee kitchen on the top floor",
 ]
 IDEAS = NOISE + PLANTS + KITCHEN
-
-
-def draft(writer: SessionWriter, text: str, *, hidden: bool = False) -> int:
-    (idea_id,) = writer.allocate_idea_ids(1)
-    writer.append(
-        IdeaDrafted(idea=idea_id, text=text, model="llama3.2", backend="ollama", hidden=hidden)
-    )
-    return idea_id
 
 
 @pytest.fixture

@@ -10,18 +10,11 @@ import pytest
 
 from brainstorm import review, votes
 from brainstorm.converge_events import VoteCast, VoteWithdrawn
-from brainstorm.events import IdeaDrafted, IdeaStatusChanged, Status
+from brainstorm.events import IdeaStatusChanged, Status
 from brainstorm.session_log import read_events
 from brainstorm.session_writer import SessionWriter
 from brainstorm.store import SessionStore
-
-
-def draft(writer: SessionWriter, text: str, *, hidden: bool = False) -> int:
-    (idea_id,) = writer.allocate_idea_ids(1)
-    writer.append(
-        IdeaDrafted(idea=idea_id, text=text, model="llama3.2", backend="ollama", hidden=hidden)
-    )
-    return idea_id
+from tests.session_support import draft
 
 
 @pytest.fixture
