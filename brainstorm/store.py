@@ -23,16 +23,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from brainstorm.events import SessionCreated
-from brainstorm.fileio import fsync_dir
-from brainstorm.models import Session
-from brainstorm.replay import replay
 from brainstorm.session_lock import LOCK_SUFFIX, acquire_lock, release_lock, writer_alive
-from brainstorm.session_log import read_events
-from brainstorm.session_writer import SessionWriter
 from brainstorm.store_errors import InvalidSessionName, SessionLocked, SessionNotFound, StoreError
 from brainstorm.summary_cache import read_summary, write_summary
+
+if TYPE_CHECKING:
+    from brainstorm.models import Session
+    from brainstorm.session_writer import SessionWriter
+
+# The event models, their replay and the writer (pydantic) are imported by the methods that
+# read or write a log: listing sessions whose summaries are kept (`summary_cache`) needs none
+# of them, so the app's session list is drawn without loading pydantic.
 
 SUFFIX = ".jsonl"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -110,6 +113,9 @@ class SessionStore:
         )
 
     def load(self, ref: str) -> LoadedSession:
+        from brainstorm.replay import replay
+        from brainstorm.session_log import read_events
+
         session_id = self.resolve(ref)
         path = self.path_for(session_id)
         events, warnings = read_events(path)
@@ -165,6 +171,10 @@ class SessionStore:
     ) -> SessionWriter:
         """Create a new session file and return its (locked) writer. ``default_model`` is the
         model configured for it (recorded as such: it may never write anything)."""
+        from brainstorm.events import SessionCreated
+        from brainstorm.fileio import fsync_dir
+        from brainstorm.session_writer import SessionWriter
+
         if not topic.strip():
             raise StoreError("a session needs a topic")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -189,6 +199,8 @@ class SessionStore:
         return writer
 
     def open_writer(self, ref: str) -> SessionWriter:
+        from brainstorm.session_writer import SessionWriter
+
         return SessionWriter(self, self.resolve(ref))
 
     @contextlib.contextmanager

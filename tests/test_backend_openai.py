@@ -460,7 +460,7 @@ async def test_select_backend_and_embedder_for_openai(fake: FakeOpenAI) -> None:
 def test_the_core_and_help_do_not_import_the_openai_client() -> None:
     code = (
         "import sys, brainstorm.llm, brainstorm.generate, brainstorm.duplicates, brainstorm.cli;"
-        " from brainstorm.cli import app;"
+        " from brainstorm.cli.commands import app;"
         " print(sorted({m.split('.')[0] for m in sys.modules} & {'openai', 'httpx2'}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

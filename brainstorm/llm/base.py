@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
 
-from brainstorm.events import GenerationStats
+if TYPE_CHECKING:  # an annotation only: the app's first screen is drawn without pydantic
+    from brainstorm.events import GenerationStats
 
 Role = Literal["system", "user", "assistant"]
 

@@ -30,23 +30,18 @@ from brainstorm.store_errors import CorruptSessionFile, SessionLocked, StoreErro
 from brainstorm.textsafe import visible
 from brainstorm.tui.connection import BackendState
 from brainstorm.tui.round_timer import RoundTimer
-from brainstorm.tui.screens.help import HelpScreen
-from brainstorm.tui.screens.new_session import (
-    NewSessionChoices,
-    NewSessionRequest,
-    NewSessionScreen,
-)
-from brainstorm.tui.screens.pull import PullScreen
 from brainstorm.tui.screens.sessions import SessionListScreen
 from brainstorm.tui.services import Services, locked_notice
 
 if TYPE_CHECKING:
     from brainstorm.models import Session
     from brainstorm.session_writer import SessionWriter
+    from brainstorm.tui.screens.new_session import NewSessionRequest
     from brainstorm.tui.screens.session import SessionScreen
 
 # The session screen (and prompt building) is not needed for the first screen: imported when
 # the first session opens (warming it up in a thread slowed the list's first keys instead).
+# Nor are the dialogs (new session, pull, help): each is imported when first shown.
 _SESSION_SCREEN = "brainstorm.tui.screens.session"
 
 NOTICE_SECONDS = 6  # the offline-model note: long enough to read one line
@@ -81,7 +76,8 @@ class BrainstormApp(App[None]):
     )
 
     class SessionListReady(Message):
-        """The session list is on screen and accepts keys (used by tests and benchmarks)."""
+        """The session list is on screen and accepts keys: the app's start-up work that the
+        first screen does not need starts then (tests and benchmarks wait for it too)."""
 
     def __init__(self, settings: Settings, *, store: SessionStore | None = None) -> None:
         super().__init__()
@@ -90,6 +86,7 @@ class BrainstormApp(App[None]):
         self.backend: Backend | None = None
         self._backend_reason: str | None = None  # why `auto` chose the offline model
         self._notice_shown = False
+        self._started = False  # the first session list was shown (start-up work is done)
         # Notes from the backend already said (`tui.backend_notes`): each is said once.
         self.said_notes: set[str] = set()
         # Human-first writing timers by session id: they outlive a visit to the session.
@@ -113,7 +110,13 @@ class BrainstormApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         return SessionListScreen()
 
-    def on_mount(self) -> None:
+    def on_brainstorm_app_session_list_ready(self) -> None:
+        if self._started:
+            return
+        # Only once the first screen shows: the connection check imports the model client
+        # in a thread, and the freeze collects garbage; either, run earlier, held back the
+        # first frame (issue 15).
+        self._started = True
         self.check_backend()
         self.call_after_refresh(self._freeze_startup_heap)
 
@@ -286,6 +289,8 @@ class BrainstormApp(App[None]):
             elif done:
                 self.notify(visible(f"Pulled '{model}'."), markup=False)
 
+        from brainstorm.tui.screens.pull import PullScreen
+
         self.push_screen(PullScreen(model, self.backend), pulled)
 
     # -- sessions ----------------------------------------------------------------------------
@@ -321,6 +326,7 @@ class BrainstormApp(App[None]):
 
     def new_session(self) -> None:
         from brainstorm.ideation import DEFAULT_TECHNIQUE, TechniqueError, load_techniques
+        from brainstorm.tui.screens.new_session import NewSessionChoices, NewSessionScreen
 
         try:
             techniques = load_techniques()
@@ -366,6 +372,8 @@ class BrainstormApp(App[None]):
     # -- app-wide actions --------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from brainstorm.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
