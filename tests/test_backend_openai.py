@@ -12,6 +12,7 @@ import base64
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -454,7 +455,7 @@ async def test_select_backend_and_embedder_for_openai(fake: FakeOpenAI) -> None:
     embedder = open_embedder(settings)
     assert isinstance(embedder, OpenAICompatBackend) and embedder.location == fake.url
     await embedder.aclose()
-    assert open_embedder(settings.model_copy(update={"duplicates": "text"})) is None
+    assert open_embedder(replace(settings, duplicates="text")) is None
 
 
 def test_the_core_and_help_do_not_import_the_openai_client() -> None:

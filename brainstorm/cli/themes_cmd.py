@@ -6,7 +6,7 @@ Rich and scikit-learn load when the command runs."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -17,6 +17,7 @@ from brainstorm.cli.json_output import print_json
 
 if TYPE_CHECKING:
     from brainstorm.cli.common import CliState
+    from brainstorm.config import DuplicateMethod
     from brainstorm.converge_events import ThemeBoard
     from brainstorm.models import Idea, Session
     from brainstorm.session_writer import SessionWriter
@@ -179,9 +180,12 @@ def _grouping(
     note = None
     embedding_model = None
     if requested != "text" and items:
+        from dataclasses import replace
+
         from brainstorm.duplicates.cache import derived_paths
 
-        settings = state.settings.model_copy(update={"duplicates": requested})
+        # `--method` is checked by the command, and Settings checks it again.
+        settings = replace(state.settings, duplicates=cast("DuplicateMethod", requested))
         # The vectors file beside the session (`brainstorm.duplicates`): only texts never
         # embedded are sent; the writer stores the new ones.
         vectors_file = derived_paths(state.store.path_for(session.id))[1]

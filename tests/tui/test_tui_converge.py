@@ -4,6 +4,7 @@ the voter), o shows the ranked short list; the figures panel draws the exhaustio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from textual.widgets import Label, Sparkline
@@ -57,7 +58,7 @@ def converge_screen(app: object) -> ConvergeScreen:
 
 async def test_themes_board_votes_and_ranking(settings: Settings, store: SessionStore) -> None:
     session_id = converge_session(store)
-    voter = settings.model_copy(update={"voter": "ana"})
+    voter = replace(settings, voter="ana")
     app = make_app(voter)
     async with app.run_test(size=(100, 40)) as pilot:
         await open_first_session(pilot)

@@ -4,6 +4,7 @@ shows the session's diversity and its groups, and both follow edits (recomputed 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from textual.widgets import TextArea
 
@@ -130,7 +131,7 @@ async def test_embeddings_setting_uses_the_server_and_falls_back_to_text(
     the embedding model it says so and flags by text similarity."""
     duplicates_session(store)
     ollama.add_model("nomic-embed-text")
-    embedding = settings.model_copy(update={"duplicates": "embeddings"})
+    embedding = replace(settings, duplicates="embeddings")
     app = make_app(embedding)
     async with app.run_test(size=(100, 50)) as pilot:
         await open_first_session(pilot)
