@@ -32,7 +32,9 @@ from brainstorm.models import Session
 from brainstorm.replay import apply_event, replay
 from brainstorm.session_lock import LOCK_SUFFIX, acquire_lock, release_lock
 from brainstorm.session_log import read_events
+from brainstorm.store import summarise
 from brainstorm.store_errors import StoreError
+from brainstorm.summary_cache import write_summary
 
 if TYPE_CHECKING:
     from brainstorm.store import SessionStore
@@ -145,7 +147,8 @@ class SessionWriter:
             return list(range(start, start + count))
 
     def close(self) -> None:
-        """Make what was written durable, then let go of the file and the lock."""
+        """Make what was written durable, keep the session list's summary of it, then let go
+        of the file and the lock."""
         if self._commit is not None:
             self._commit.close()
         with self._thread_lock:
@@ -153,8 +156,23 @@ class SessionWriter:
                 os.close(self._fd)
                 self._fd = None
         if self._lock_fd is not None:
+            self._keep_summary()
             release_lock(self._lock_fd)
             self._lock_fd = None
+
+    def _keep_summary(self) -> None:
+        """The list's summary, from the state this writer kept current: the next listing (and
+        the app's first frame) need not replay the log. Still holding the lock, so the log
+        cannot change between the `stat` that keys the summary and the state it describes."""
+        if self._session is None:
+            return
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return
+        # No warnings: what this writer had to say (a torn line it recorded) was said once,
+        # and a reader of the log now says nothing of it either.
+        write_summary(self.path, stat, summarise(self._session, []))
 
     def __enter__(self) -> SessionWriter:
         return self

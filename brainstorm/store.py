@@ -124,6 +124,21 @@ class SessionStore:
             session.mark_interrupted()
         return LoadedSession(session, path, warnings)
 
+    def kept_summaries(self) -> list[SessionSummary] | None:
+        """`summaries()` when every session's summary is kept and current (a `stat` and a small
+        read each, no log replayed, no event model loaded); None when any log must be read."""
+        result: list[SessionSummary] = []
+        for session_id in self.ids():
+            path = self.path_for(session_id)
+            try:
+                kept = read_summary(path, path.stat())
+            except OSError:
+                return None
+            if kept is None:
+                return None
+            result.append(kept)
+        return _newest_first(result)
+
     def summaries(self) -> list[SessionSummary]:
         """Every readable session, newest activity first. Unreadable files become warnings.
         A session whose log has not changed since it was last listed is not read again
@@ -145,20 +160,10 @@ class SessionStore:
             except StoreError as error:
                 result.append(_broken_summary(session_id, str(error)))
                 continue
-            s = loaded.session
-            summary = SessionSummary(
-                s.id,
-                s.topic,
-                s.created_at,
-                s.updated_at,
-                s.count_by_status(),
-                sorted(s.models_that_wrote()),
-                loaded.warnings,
-            )
+            summary = summarise(loaded.session, loaded.warnings)
             write_summary(path, stat, summary)
             result.append(summary)
-        result.sort(key=lambda summary: summary.updated_at, reverse=True)
-        return result
+        return _newest_first(result)
 
     def create(
         self,
@@ -213,6 +218,23 @@ class SessionStore:
             yield path
         finally:
             release_lock(fd)
+
+
+def summarise(session: Session, warnings: list[str]) -> SessionSummary:
+    """What the session list shows of ``session``."""
+    return SessionSummary(
+        session.id,
+        session.topic,
+        session.created_at,
+        session.updated_at,
+        session.count_by_status(),
+        sorted(session.models_that_wrote()),
+        warnings,
+    )
+
+
+def _newest_first(summaries: list[SessionSummary]) -> list[SessionSummary]:
+    return sorted(summaries, key=lambda summary: summary.updated_at, reverse=True)
 
 
 def _broken_summary(session_id: str, problem: str) -> SessionSummary:

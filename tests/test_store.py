@@ -14,7 +14,7 @@ import pytest
 
 from brainstorm import review
 from brainstorm.cli.hints import cli_hint
-from brainstorm.events import SCHEMA_VERSION, IdeaDrafted, Note, Status
+from brainstorm.events import SCHEMA_VERSION, IdeaDrafted, IdeaStatusChanged, Note, Status
 from brainstorm.store import SessionStore
 from brainstorm.store_errors import (
     CorruptSessionFile,
@@ -344,3 +344,20 @@ def test_summaries_newest_first_with_counts(store: SessionStore) -> None:
         ("newer", {"draft": 0, "accepted": 1, "rejected": 0, "yours": 1}),
         ("older", {"draft": 1, "accepted": 0, "rejected": 0, "yours": 0}),
     ]
+
+
+def test_a_writer_keeps_the_session_lists_summary_as_a_replay_would(tmp_path: Path) -> None:
+    """After any write through the writer (the app, `ask`, `batch`), listing reads one small
+    file per session, and says what replaying the log says."""
+    store = SessionStore(tmp_path / "sessions")
+    with store.create("Quieter offices", default_model="llama3.2") as writer:
+        writer.append(draft(1, "Phone booths"))
+        writer.append(draft(2, "Quiet hours"))
+        writer.append(IdeaStatusChanged(idea=1, status=Status.ACCEPTED))
+    kept = store.kept_summaries()
+    assert kept is not None
+    assert kept[0].counts == {"draft": 1, "accepted": 1, "rejected": 0, "yours": 0}
+    for derived in store.root.glob("*.summary.json"):
+        derived.unlink()
+    assert store.kept_summaries() is None
+    assert store.summaries() == kept

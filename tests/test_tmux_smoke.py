@@ -196,3 +196,88 @@ def test_typing_in_a_reopened_session_is_a_prompt_not_a_review(
     assert [p.prompt for p in session.prompts.values()] == [sentence]
     assert [i.status for i in session.ideas.values()] == [Status.DRAFT] * 5
     assert not any(i.revisions or i.status_history for i in session.ideas.values())
+
+
+# A stand-in for the `textual` package, first on PYTHONPATH: it waits for the test (a named
+# pipe) and then loads the real Textual in its place, or fails as a broken install would.
+TEXTUAL_GATE = """
+import importlib, os, sys
+if "TEXTUAL_GATE_SAID" not in os.environ:  # asked once: a second import gets the same answer
+    os.environ["TEXTUAL_GATE_SAID"] = open(os.environ["TEXTUAL_GATE"]).read().strip()
+if os.environ["TEXTUAL_GATE_SAID"] == "broken":
+    raise ImportError("No module named 'textual' (a broken install)")
+sys.path.remove(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+del sys.modules["textual"]
+sys.modules["textual"] = importlib.import_module("textual")
+"""
+
+
+def modes_after_exit(path: Path) -> str:
+    """What `stty -a` said once the app had exited (the terminal as the app left it)."""
+    wait_until(lambda: path.exists() and "speed" in path.read_text(), "stty's report")
+    return path.read_text()
+
+
+def restored(modes: str) -> bool:
+    words = modes.split()
+    return "echo" in words and "icanon" in words and "-echo" not in words
+
+
+@pytest.fixture
+def gated(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    shim = tmp_path / "gate" / "textual"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text(TEXTUAL_GATE)
+    fifo = tmp_path / "textual.gate"
+    os.mkfifo(fifo)
+    return {"PYTHONPATH": str(shim.parent), "TEXTUAL_GATE": str(fifo)}, fifo
+
+
+def test_the_session_list_shows_before_textual_loads_and_keys_wait_for_it(
+    tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path, gated: tuple[dict[str, str], Path]
+) -> None:
+    """A bare `brainstorm` draws the session list (`tui.first_frame`) before Textual is even
+    imported; a key pressed then is not lost but answered once the app is up; and the
+    terminal is given back with echo and line editing on."""
+    fake_ollama.add_model(MODEL, reply=REPLY)
+    store = SessionStore(tmp_path / "sessions")
+    with store.create("Quiet offices", default_model=MODEL):
+        pass
+    store.summaries()  # kept beside the log, as after any listing
+    env, gate = gated
+    modes = tmp_path / "modes.txt"
+    tmux.start(
+        f"sh -c '{BRAINSTORM}; stty -a > {modes}; sleep 60'",
+        {**app_env(fake_ollama, tmp_path), **env},
+    )
+    screen_shows = screen_waiter(tmux)
+    screen_shows("Quiet offices", f"Connecting to Ollama at {fake_ollama.url}")
+    assert "New session" not in tmux.screen()  # the footer's keys are Textual's to draw
+    tmux.keys("n")  # typed while Textual is not loaded yet
+    gate.write_text("go\n")
+    screen_shows("New session", "Topic")
+    tmux.keys("Escape")
+    screen_shows("n New session")
+    tmux.keys("C-q")
+    assert restored(modes_after_exit(modes))
+
+
+def test_a_broken_install_takes_the_first_frame_down_and_says_so(
+    tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path, gated: tuple[dict[str, str], Path]
+) -> None:
+    store = SessionStore(tmp_path / "sessions")
+    with store.create("Quiet offices", default_model=MODEL):
+        pass
+    store.summaries()
+    env, gate = gated
+    modes = tmp_path / "modes.txt"
+    tmux.start(
+        f"sh -c '{BRAINSTORM}; echo exit=$?; stty -a > {modes}; sleep 60'",
+        {**app_env(fake_ollama, tmp_path), **env},
+    )
+    screen_shows = screen_waiter(tmux)
+    screen_shows("Quiet offices")
+    gate.write_text("broken\n")
+    screen_shows("cannot start the terminal app", "exit=1")
+    assert "Quiet offices" not in tmux.screen()  # the first frame is gone with its screen
+    assert restored(modes_after_exit(modes))

@@ -30,8 +30,22 @@ def _opened_app_directly() -> bool:
         from brainstorm.config import load_settings
 
         settings = load_settings()
-        from brainstorm.tui.app import run_app
     except Exception:  # reported by the full path, which meets it again
         return False
-    run_app(settings)
+    from brainstorm.tui.first_frame import paint
+
+    painted = paint(settings)  # the session list on screen while Textual loads
+    try:
+        from brainstorm.tui.app import run_app
+    except BaseException as problem:  # a broken install, or ctrl+c before the app is up
+        if painted is not None:
+            painted.restore(leave_screen=True)
+        if isinstance(problem, ImportError):
+            return False
+        raise
+    try:
+        run_app(settings, first_summaries=painted.summaries if painted is not None else None)
+    finally:
+        if painted is not None:
+            painted.restore(leave_screen=False)  # the app left the screen; modes are ours
     return True

@@ -25,10 +25,10 @@ from textual.screen import ModalScreen, Screen
 
 from brainstorm.config import Settings
 from brainstorm.llm.base import Backend, BackendError
-from brainstorm.store import SessionStore
+from brainstorm.store import SessionStore, SessionSummary
 from brainstorm.store_errors import CorruptSessionFile, SessionLocked, StoreError
 from brainstorm.textsafe import visible
-from brainstorm.tui.connection import BackendState
+from brainstorm.tui.connection import BackendState, initial_state
 from brainstorm.tui.round_timer import RoundTimer
 from brainstorm.tui.screens.sessions import SessionListScreen
 from brainstorm.tui.services import Services, locked_notice
@@ -79,10 +79,19 @@ class BrainstormApp(App[None]):
         """The session list is on screen and accepts keys: the app's start-up work that the
         first screen does not need starts then (tests and benchmarks wait for it too)."""
 
-    def __init__(self, settings: Settings, *, store: SessionStore | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: SessionStore | None = None,
+        first_summaries: list[SessionSummary] | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.store = store or SessionStore(settings.sessions_dir)
+        # The sessions already read for the first frame (`tui.first_frame`): the list shows
+        # them in Textual's own first frame, without reading them again in a thread.
+        self._first_summaries = first_summaries
         self.backend: Backend | None = None
         self._backend_reason: str | None = None  # why `auto` chose the offline model
         self._notice_shown = False
@@ -93,14 +102,7 @@ class BrainstormApp(App[None]):
         self.round_timers: dict[str, RoundTimer] = {}
         #: What session screens are handed (the app is their model server).
         self.services = Services(settings, self.store, self, self.round_timers)
-        self.set_reactive(
-            BrainstormApp.backend_state,
-            BackendState(
-                "checking",
-                where=_initial_where(settings),
-                backend="openai" if settings.backend == "openai" else "ollama",
-            ),
-        )
+        self.set_reactive(BrainstormApp.backend_state, initial_state(settings))
         themes = self.available_themes
         chosen = settings.theme if settings.theme in themes else DARK_THEME
         self.theme = chosen
@@ -109,6 +111,11 @@ class BrainstormApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return SessionListScreen()
+
+    def take_first_summaries(self) -> list[SessionSummary] | None:
+        """The sessions read before the app started, once (None: read them now)."""
+        summaries, self._first_summaries = self._first_summaries, None
+        return summaries
 
     def on_brainstorm_app_session_list_ready(self) -> None:
         if self._started:
@@ -404,5 +411,5 @@ class BrainstormApp(App[None]):
         yield from super().get_system_commands(screen)
 
 
-def run_app(settings: Settings) -> None:
-    BrainstormApp(settings).run()
+def run_app(settings: Settings, first_summaries: list[SessionSummary] | None = None) -> None:
+    BrainstormApp(settings, first_summaries=first_summaries).run()

@@ -8,9 +8,12 @@ to a server.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from brainstorm.llm.base import HostStatus
+
+if TYPE_CHECKING:
+    from brainstorm.config import Settings
 
 Phase = Literal["checking", "ready", "down"]
 
@@ -113,3 +116,15 @@ class BackendState:
         if self.phase == "checking" or self.model_missing(model) or self.backend == "embedded":
             return "warning"
         return "warning" if self.some_host_down else "ok"
+
+
+def initial_state(settings: Settings) -> BackendState:
+    """What is known before the first connection check: where it will ask (never with the
+    credentials a host URL may carry)."""
+    from brainstorm.llm import server_location
+
+    return BackendState(
+        "checking",
+        where=server_location(settings),
+        backend="openai" if settings.backend == "openai" else "ollama",
+    )

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from brainstorm.textsafe import visible
+
+if TYPE_CHECKING:
+    from brainstorm.store import SessionSummary
 
 PAD = 2  # a DataTable cell's padding, one column each side
 MARGIN = 2  # the vertical scrollbar
@@ -87,3 +93,23 @@ def shown_id(session_id: str, width: int) -> str:
     if len(session_id) <= width:
         return session_id
     return session_id[: width - 1 - TAIL] + "…" + session_id[-TAIL:]
+
+
+def row_cells(summary: SessionSummary, shape: Layout) -> tuple[str, ...]:
+    """What each column shows of a readable session: id, topic (as `visible` shows model and
+    person text alike), its draft / accepted / rejected / yours counts, last activity."""
+    counts = summary.counts
+    return (
+        shown_id(summary.id, shape.id_width),
+        visible(summary.topic),
+        *(str(counts.get(name, "-")) for name in ("draft", "accepted", "rejected", "yours")),
+        summary.updated_at.astimezone().strftime(shape.date_format),
+    )
+
+
+def heading(summaries: Sequence[SessionSummary], shape: Layout) -> str:
+    """The line above the table; when ids are cut, how to type one."""
+    cut = [s.id for s in summaries if len(s.id) > shape.id_width]
+    if cut:
+        return f"Sessions (a cut id: type its end, e.g. brainstorm show {cut[0][-4:]})"
+    return "Sessions"

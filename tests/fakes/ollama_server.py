@@ -510,7 +510,9 @@ class FakeOllama:
 
     def hold(self, after: int = 1, *, path: str | None = None) -> None:
         """Park every response (on `path`, or chat/generate/pull) after `after` chunks until
-        `release()`, the client leaving, or stop(). `held` counts parked responses.
+        `release()`, the client leaving, or stop(). `held` counts parked responses. With
+        `after=0` and a `path` that does not stream (`/api/tags`), requests to it go
+        unanswered until then: a server that accepts the connection and says nothing.
 
         Parked means the first `after` chunks were *sent*: the client may not have read them
         yet. A test that needs them received must wait for evidence on the client's side."""
@@ -898,6 +900,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not request.model:
                 self._error(400, "model is required")
                 return
+        if request.path not in _STREAMING_PATHS:
+            self._hold_point(0)  # `hold(after=0, path=...)`: a request left unanswered
         handler(request)
 
     def _find_model(self, request: RecordedRequest) -> FakeModel | None:

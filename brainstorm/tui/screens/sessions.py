@@ -20,7 +20,7 @@ from brainstorm.store import SessionSummary
 from brainstorm.store_errors import StoreError
 from brainstorm.textsafe import visible
 from brainstorm.tui.screens.confirm import ConfirmScreen
-from brainstorm.tui.session_table import layout, shown_id
+from brainstorm.tui.session_table import heading, layout, row_cells
 from brainstorm.tui.widgets.banner import ConnectionBanner
 
 if TYPE_CHECKING:
@@ -74,7 +74,11 @@ class SessionListScreen(Screen[None]):
         self.query_one("#sessions-empty").display = False
         self.query_one("#sessions-broken").display = False
         self.query_one("#sessions-repaired").display = False
-        self.refresh_sessions()
+        first = self.workspace.take_first_summaries()
+        if first is None:
+            self.refresh_sessions()
+        else:
+            self._show(first)
 
     def on_resize(self) -> None:
         if self.loaded and self.app.size.width != self._width:
@@ -107,25 +111,15 @@ class SessionListScreen(Screen[None]):
         for column in shape.columns:
             table.add_column(column.label, width=column.width)
         for s, topic in zip(summaries, topics, strict=True):
-            counts = s.counts
+            shown_id, _, *counts, activity = row_cells(s, shape)
             table.add_row(
-                Text(shown_id(s.id, shape.id_width), no_wrap=True),
+                Text(shown_id, no_wrap=True),
                 topic,
-                Text(str(counts.get("draft", "-")), justify="right"),
-                Text(str(counts.get("accepted", "-")), justify="right"),
-                Text(str(counts.get("rejected", "-")), justify="right"),
-                Text(str(counts.get("yours", "-")), justify="right"),
-                Text(s.updated_at.astimezone().strftime(shape.date_format)),
+                *(Text(count, justify="right") for count in counts),
+                Text(activity),
                 key=s.id,
             )
-        cut = [s.id for s in summaries if len(s.id) > shape.id_width]
-        self.query_one("#sessions-heading", Label).update(
-            Content(
-                f"Sessions (a cut id: type its end, e.g. brainstorm show {cut[0][-4:]})"
-                if cut
-                else "Sessions"
-            )
-        )
+        self.query_one("#sessions-heading", Label).update(Content(heading(summaries, shape)))
         self.query_one("#sessions-empty").display = not summaries
         table.display = bool(summaries)
         if selected is not None and any(s.id == selected for s in summaries):
