@@ -22,7 +22,7 @@ import contextlib
 import os
 import sys
 import termios
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -174,17 +174,20 @@ def render(
     return Frame(lines, width)
 
 
-def colour_system(environ: dict[str, str] | os._Environ[str]) -> str | None:
-    """How Rich (and so Textual) will write colours here: "truecolor", "256", or None when
-    this module should not guess (see `rich.console.Console._detect_color_system`)."""
-    if environ.get("NO_COLOR") or environ.get("TEXTUAL_COLOR_SYSTEM", "auto") != "auto":
+def colour_system(environ: Mapping[str, str]) -> str | None:
+    """How Textual (through Rich) will write colours here: "truecolor", "256", or None when
+    this module should not guess. The same reading of the environment as
+    `rich.console.Console._detect_color_system`, less the cases left to Textual."""
+    if "NO_COLOR" in environ or environ.get("TEXTUAL_FILTERS"):
+        return None
+    if environ.get("TEXTUAL_COLOR_SYSTEM", "auto") != "auto":
+        return None
+    term = environ.get("TERM", "").strip().lower()
+    if term in ("", "dumb", "unknown"):
         return None
     if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
         return "truecolor"
-    term = environ.get("TERM", "").strip().lower()
-    if term.endswith("256color") or term.endswith("256"):
-        return "256"
-    return None
+    return "256" if term.rpartition("-")[2] in ("256color", "kitty") else None
 
 
 def to_ansi(frame: Frame, system: str) -> str:

@@ -153,7 +153,10 @@ def test_only_whole_summaries_are_drawn_before_textual(tmp_path: Path) -> None:
     [
         ({"TERM": "xterm-256color"}, "256"),
         ({"TERM": "screen-256color", "COLORTERM": "truecolor"}, "truecolor"),
-        ({"TERM": "xterm-256color", "NO_COLOR": "1"}, None),
+        ({"TERM": "xterm-kitty"}, "256"),
+        ({"TERM": "xterm-256"}, None),  # Rich reads the part after the last "-": 16 colours
+        ({"TERM": "xterm-256color", "NO_COLOR": ""}, None),  # set at all: Textual drops colours
+        ({"TERM": "dumb", "COLORTERM": "truecolor"}, None),
         ({"TERM": "xterm"}, None),
         ({"TERM": "dumb"}, None),
         ({"TERM": "xterm-256color", "TEXTUAL_COLOR_SYSTEM": "standard"}, None),
