@@ -67,6 +67,19 @@ PALETTES: dict[str, Palette] = {
         scrollbar=("#e0e0e0", "#000000"),
         footer=("#e0e0e0", "#242f38"),
     ),
+    "textual-light": Palette(
+        screen=("#1f1f1f", "#e0e0e0"),
+        header=("#1f1f1f", "#d0d0d0"),
+        header_dim=("#5b5b5b", "#d0d0d0"),
+        banner=("#a86d1c", "#e9cea9"),
+        heading=("#a86d1c", "#e0e0e0"),
+        table_header=("#1f1f1f", "#c7c7c7"),
+        cursor=("#dde6ed", "#004578"),
+        rows=(("#1f1f1f", "#dddddd"), ("#1f1f1f", "#cecece")),
+        table=("#1f1f1f", "#cecece"),
+        scrollbar=("#1f1f1f", "#cecece"),
+        footer=("#1f1f1f", "#d0d0d0"),
+    ),
 }
 
 HEADER_ICON = 8  # Textual's Header: the icon docked left (8 cells) …

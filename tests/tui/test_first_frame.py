@@ -57,15 +57,25 @@ def frame_text(frame: Frame) -> list[str]:
     return ["".join(span.text for span in line) for line in frame.lines]
 
 
-@pytest.mark.parametrize("topics", TOPIC_SETS, ids=list(TOPIC_SETS))
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+CASES = [
+    *(("textual-dark", size, topics) for size in SIZES for topics in TOPIC_SETS),
+    ("textual-light", (80, 24), "few"),
+    ("textual-light", (132, 40), "many"),
+]
+
+
+@pytest.mark.parametrize(
+    ("theme", "size", "topics"), CASES, ids=[f"{t}-{w}x{h}-{s}" for t, (w, h), s in CASES]
+)
 async def test_the_first_frame_is_what_textual_draws_first(
-    fake_ollama: FakeOllama, tmp_path: Path, topics: str, size: tuple[int, int]
+    fake_ollama: FakeOllama, tmp_path: Path, theme: str, size: tuple[int, int], topics: str
 ) -> None:
     width, height = size
     store = SessionStore(tmp_path / "sessions")
     seed(store, TOPIC_SETS[topics])
-    settings = Settings(sessions_dir=store.root, host=fake_ollama.url, backend="ollama")
+    settings = Settings(
+        sessions_dir=store.root, host=fake_ollama.url, backend="ollama", theme=theme
+    )
     fake_ollama.hold(after=0, path="/api/tags")  # the banner stays at "connecting…"
     summaries = store.kept_summaries()
     assert summaries is not None
@@ -111,7 +121,7 @@ def test_hostile_topics_are_shown_as_escapes_never_sent_to_the_terminal(tmp_path
     [
         ("no sessions", "nothing to list: Textual's empty list says how to start"),
         ("unreadable", "the screen adds a repair notice"),
-        ("light theme", "no palette known for it"),
+        ("other theme", "no palette known for it"),
         ("long host", "the banner would wrap"),
         ("tiny", "too small a terminal"),
     ],
@@ -125,7 +135,7 @@ def test_not_drawn_when_it_could_differ(tmp_path: Path, case: str, why: str) -> 
     settings = Settings(
         sessions_dir=store.root,
         backend="ollama",
-        theme="textual-light" if case == "light theme" else "textual-dark",
+        theme="nord" if case == "other theme" else "textual-dark",
         host=LONG_HOST if case == "long host" else None,
     )
     summaries = store.summaries()
