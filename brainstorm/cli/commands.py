@@ -99,17 +99,16 @@ def _global_options(
 
 
 def _open_app(ctx: typer.Context) -> None:
+    from brainstorm.cli import launch_app
+
     with fail_on_user_errors():
-        state = get_state(ctx)
-        try:
-            from brainstorm.tui.app import run_app
-        except ImportError as problem:  # Textual is a dependency: this is a broken install
+        problem = launch_app(get_state(ctx).settings)
+        if problem is not None:  # Textual is a dependency: this is a broken install
             error(
                 f"cannot start the terminal app: {problem}",
                 "Reinstall brainstorm (`make run`, or `pip install -e .`); the commands in"
                 " `brainstorm --help` work without the app.",
             )
-        run_app(state.settings)
 
 
 from brainstorm.cli import (  # noqa: E402
