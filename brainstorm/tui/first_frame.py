@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from brainstorm.textsafe import visible
 from brainstorm.tui.connection import initial_state
 from brainstorm.tui.session_table import heading, layout, row_cells
 
@@ -40,7 +41,6 @@ Colours = tuple[str, str]  # foreground, background (#rrggbb)
 class Palette:
     """The colours Textual gives each part of the session list in one theme."""
 
-    screen: Colours
     header: Colours
     header_dim: Colours  # the subtitle
     banner: Colours  # the "connecting…" banner (a warning)
@@ -55,7 +55,6 @@ class Palette:
 
 PALETTES: dict[str, Palette] = {
     "textual-dark": Palette(
-        screen=("#e0e0e0", "#121212"),
         header=("#e0e0e0", "#242f38"),
         header_dim=("#a0a3a6", "#242f38"),
         banner=("#ffc473", "#593e19"),
@@ -68,7 +67,6 @@ PALETTES: dict[str, Palette] = {
         footer=("#e0e0e0", "#242f38"),
     ),
     "textual-light": Palette(
-        screen=("#1f1f1f", "#e0e0e0"),
         header=("#1f1f1f", "#d0d0d0"),
         header_dim=("#5b5b5b", "#d0d0d0"),
         banner=("#a86d1c", "#e9cea9"),
@@ -77,11 +75,12 @@ PALETTES: dict[str, Palette] = {
         cursor=("#dde6ed", "#004578"),
         rows=(("#1f1f1f", "#dddddd"), ("#1f1f1f", "#cecece")),
         table=("#1f1f1f", "#cecece"),
-        scrollbar=("#1f1f1f", "#cecece"),
+        scrollbar=("#1f1f1f", "#cacaca"),
         footer=("#1f1f1f", "#d0d0d0"),
     ),
 }
 
+NAME = "brainstorm"
 HEADER_ICON = 8  # Textual's Header: the icon docked left (8 cells) …
 HEADER_CLOCK = 10  # … and the clock's space docked right (10 cells)
 SCROLLBAR = 2
@@ -99,8 +98,7 @@ Line = list[Span]
 
 @dataclass(frozen=True)
 class Frame:
-    lines: list[Line]  # one per terminal row, each exactly `width` cells
-    width: int
+    lines: list[Line]  # one per terminal row, each exactly as wide as the terminal
 
 
 def _cells(text: str) -> int:
@@ -135,13 +133,14 @@ def render(
     # Textual's Header: "title — subtitle" (the rest dim), centred between the icon and the
     # clock's space, cut with "…" when longer.
     room = width - HEADER_ICON - HEADER_CLOCK
-    title = _fit(f"brainstorm — {settings.sessions_dir}", room).rstrip(" ")
+    title = _fit(f"{NAME} — {settings.sessions_dir}", room).rstrip(" ")
     left = HEADER_ICON + (room - _cells(title)) // 2
+    subtitle = title.removeprefix(NAME)
     lines.append(
         [
             Span(_fit(" ⭘", left), palette.header),
-            Span("brainstorm", palette.header),
-            Span(_fit(title.removeprefix("brainstorm"), width - left - 10), palette.header_dim),
+            Span(NAME, palette.header),
+            Span(_fit(subtitle, width - left - len(NAME)), palette.header_dim),
         ]
     )
 
@@ -150,8 +149,8 @@ def render(
         return None  # it would wrap: Rich's word wrapping is not repeated here
     lines.append([Span(_fit(f" {banner}", width), palette.banner)])
 
-    topics = [row_cells(s, layout(width, [], 0))[1] for s in summaries]
-    shape = layout(width, [s.id for s in summaries], max(_cells(t) for t in topics))
+    longest_topic = max(_cells(visible(s.topic)) for s in summaries)
+    shape = layout(width, [s.id for s in summaries], longest_topic)
     title_line = f" {heading(summaries, shape)}"
     if _cells(title_line) > width:
         return None
@@ -184,7 +183,7 @@ def render(
     while len(lines) < height - 1:
         lines.append([Span(" " * width, palette.table)])
     lines.append([Span(" " * width, palette.footer)])  # its keys come with Textual
-    return Frame(lines, width)
+    return Frame(lines)
 
 
 def colour_system(environ: Mapping[str, str]) -> str | None:

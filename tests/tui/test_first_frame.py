@@ -100,6 +100,9 @@ async def test_the_first_frame_is_what_textual_draws_first(
                         if char != " ":
                             assert (colour, bold) == (span.colours[0], span.bold), f"{char!r}"
                     x += cell_len(char)
+        if len(summaries) > height - 5:  # a scrollbar: its track, below the thumb
+            track = frame.lines[-2][-1].colours[1]
+            assert cell_style(app, width - 1, height - 2)[1] == track
     fake_ollama.release()
 
 
