@@ -146,7 +146,9 @@ def new_idea_ids(report: DuplicateReport, idea_ids: list[int]) -> set[int]:
     new: set[int] = set()
     for idea_id in idea_ids:
         group = report.group_of(idea_id)
-        if group is None or min(group.ids) == idea_id:
+        # ids ascending: the first is the earliest (not min() per idea: with every idea in one
+        # group, that was 10,000 × 10,000 comparisons, a second of `stats`)
+        if group is None or group.ids[0] == idea_id:
             new.add(idea_id)
     return new
 
