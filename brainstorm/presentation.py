@@ -88,6 +88,15 @@ def duplicate_flag(nearest: Sequence[int], count: int) -> str:
     return f"{flag} +{more:,}" if more > 0 else flag
 
 
+GROUP_MEMBERS_SHOWN = 3  # ideas named after a group's leader; the rest are counted
+
+
+def group_flag(ids: Sequence[int]) -> str:
+    """A near-duplicate group (ids ascending, the leader first) in one bounded line:
+    "≈ #1 #3", or "≈ #1 #2 #3 #4 +9,996" for a group of 10,000."""
+    return duplicate_flag(ids[: 1 + GROUP_MEMBERS_SHOWN], len(ids))
+
+
 def kept_refs(ideas: Sequence[Idea]) -> str:
     """The ideas a stopped or failed reply kept, naming only those marked incomplete:
     "#7, #8 and #9 (#9 marked INCOMPLETE)" — never "#7, #8, #9, marked INCOMPLETE"."""

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 BAR_WIDTH = 10
 ROWS_SHOWN = 50  # ideas listed by default
 GROUPS_SHOWN = 10  # near-duplicate groups listed by default
-MEMBERS_SHOWN = 3  # members named per group (the leader, then these, then "+N")
 
 
 def pct(value: float | None) -> str:
@@ -174,7 +173,7 @@ def diversity_table(
     from rich.table import Table
     from rich.text import Text
 
-    from brainstorm.presentation import duplicate_flag
+    from brainstorm.presentation import GROUP_MEMBERS_SHOWN, duplicate_flag
 
     table = Table(
         title="Diversity (near-duplicates)", title_justify="left", box=None, show_header=False
@@ -198,7 +197,7 @@ def diversity_table(
     groups = sorted(report.groups, key=lambda g: (-g.size, g.leader))
     for group in groups if limit is None else groups[:limit]:
         others = group.ids[1:]
-        members = duplicate_flag(others[:MEMBERS_SHOWN], len(others)).removeprefix("≈ ")
+        members = duplicate_flag(others[:GROUP_MEMBERS_SHOWN], len(others)).removeprefix("≈ ")
         table.add_row(
             Text(f"#{group.leader} ≈ {members}"),
             Text(

@@ -11,7 +11,7 @@ from textual.widgets import TextArea
 from brainstorm import review
 from brainstorm.config import Settings
 from brainstorm.events import IdeaDrafted, IdeaRevised
-from brainstorm.presentation import duplicate_flag
+from brainstorm.presentation import duplicate_flag, group_flag
 from brainstorm.session_log import read_events
 from brainstorm.store import SessionStore
 from brainstorm.tui.screens.editor import EditIdeaScreen
@@ -59,6 +59,9 @@ def test_flag_names_the_other_ideas() -> None:
     assert duplicate_flag((3, 7), 2) == "≈ #3 #7"
     assert duplicate_flag((1, 2, 3), 5) == "≈ #1 #2 #3 +2"
     assert duplicate_flag((3, 7, 9), 9_996) == "≈ #3 #7 #9 +9,993"
+    # A group in the figures panel: its leader, three more, the rest counted.
+    assert group_flag((1, 3)) == "≈ #1 #3"
+    assert group_flag(tuple(range(1, 10_001))) == "≈ #1 #2 #3 #4 +9,996"
 
 
 async def test_near_duplicates_are_flagged_and_follow_edits(

@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from brainstorm.metrics.session import SessionMetrics
+from brainstorm.presentation import group_flag
 from brainstorm.textsafe import visible
 
 if TYPE_CHECKING:  # duplicates (NumPy, RapidFuzz) loads when the first report is computed
@@ -132,8 +133,8 @@ class MetricsPanel(Widget):
         lines.append(Content(f"{count} near-duplicate group{'s' * (count != 1)}:"))
         flag = self.get_visual_style("metrics--flag")
         for group in report.groups[:GROUPS_SHOWN]:
-            ids = " ".join(f"#{i}" for i in group.ids)
-            lines.append(Content.assemble((f"≈ {ids}", flag), f" (≥ {group.similarity:.2f})"))
+            shown = group_flag(group.ids)  # bounded: a group may hold every idea
+            lines.append(Content.assemble((shown, flag), f" (≥ {group.similarity:.2f})"))
         if count > GROUPS_SHOWN:
             lines.append(Content(f"… and {count - GROUPS_SHOWN} more"))
         return lines
