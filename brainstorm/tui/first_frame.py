@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import termios
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -232,9 +231,12 @@ class Painted:
         self._saved = saved
 
     def restore(self, *, leave_screen: bool) -> None:
+        import termios
+
         if leave_screen:
-            self._stream.write("\x1b[?1049l\x1b[?25h")
-            self._stream.flush()
+            with contextlib.suppress(OSError):  # a terminal gone away: nothing to leave
+                self._stream.write("\x1b[?1049l\x1b[?25h")
+                self._stream.flush()
         with contextlib.suppress(termios.error, OSError):
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, self._saved)
 
@@ -242,6 +244,10 @@ class Painted:
 def paint(settings: Settings) -> Painted | None:
     """Draw the first frame on the terminal (stderr: where Textual writes), or None when it
     is not drawn. Cheap when it is not: a few checks and a `stat` per session."""
+    if sys.platform == "win32":  # no termios: the app draws its own first frame
+        return None
+    import termios
+
     stream = sys.__stderr__
     system = colour_system(os.environ)
     if stream is None or system is None or not _interactive(stream):
@@ -259,12 +265,18 @@ def paint(settings: Settings) -> Painted | None:
     frame = render(settings, summaries, size.columns, size.lines)
     if frame is None:
         return None
+    ansi = "\x1b[?1049h" + to_ansi(frame, system)
     quiet = list(saved)
     quiet[3] &= ~(termios.ECHO | termios.ICANON)
-    termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, quiet)
-    stream.write("\x1b[?1049h" + to_ansi(frame, system))
-    stream.flush()
-    return Painted(summaries, stream, saved)
+    painted = Painted(summaries, stream, saved)
+    try:
+        termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, quiet)
+        stream.write(ansi)
+        stream.flush()
+    except (OSError, termios.error):
+        painted.restore(leave_screen=True)
+        return None
+    return painted
 
 
 def _interactive(stream: TextIO) -> bool:
