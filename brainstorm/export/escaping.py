@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from brainstorm.metrics.diff import DiffOp
 from brainstorm.textsafe import visible
@@ -32,7 +33,7 @@ _LINE_START = ("-", "+", "=", ">", ":")
 def escape_inline(text: str) -> str:
     """``text`` (one line, control characters already visible) with every character that could
     start markdown or HTML escaped. Only for text placed after other content on a line."""
-    text = _INLINE.sub(lambda m: "\\" + m.group(), text)
+    text = _INLINE.sub(r"\\\g<0>", text)
     text = _PAIRS.sub(lambda m: "".join("\\" + c for c in m.group()), text)
     text = _ENTITY.sub("&amp;", text)
     return text.replace("<", "&lt;")
@@ -82,8 +83,10 @@ def text_block(text: str, prefix: str = "") -> list[str]:
     return _paragraphs(lines, prefix) or [prefix + "*(empty)*"]
 
 
+@lru_cache(maxsize=4096)
 def one_line(text: str) -> str:
-    """Text for a heading or a list of names: one line, escaped."""
+    """Text for a heading or a list of names: one line, escaped. Remembered: an export of
+    10,000 ideas names the same few models, techniques and authors on every idea."""
     return escape_line(" ".join(_clean(text).split()))
 
 
