@@ -143,37 +143,34 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+def _number_where(ok: Callable[[float], bool], allowed: str) -> Callable[[Any], float]:
+    """A check for a number ``ok`` accepts (NaN is refused by every comparison)."""
+
+    def check(value: Any) -> float:
+        try:
+            number = _number(value)
+        except ValueError:
+            raise _Refused(allowed) from None
+        if not ok(number):
+            raise _Refused(allowed)
+        return number
+
+    return check
+
+
+_per_host_number = _number_where(
+    lambda n: n.is_integer() and 1 <= n <= 256, "is not a whole number from 1 to 256"
+)
+
+
 def _per_host(value: Any) -> int:
-    allowed = "is not a whole number from 1 to 256"
-    try:
-        number = _number(value)
-    except ValueError:
-        raise _Refused(allowed) from None
-    if not number.is_integer() or not 1 <= number <= 256:
-        raise _Refused(allowed)
-    return int(number)
+    return int(_per_host_number(value))
 
 
-def _timeout(value: Any) -> float:
-    allowed = "is not a number of seconds above 0"
-    try:
-        number = _number(value)
-    except ValueError:
-        raise _Refused(allowed) from None
-    if not (math.isfinite(number) and number > 0):
-        raise _Refused(allowed)
-    return number
-
-
-def _threshold(value: Any) -> float:
-    allowed = "is not a number above 0 and at most 1 (a similarity, e.g. 0.85)"
-    try:
-        number = _number(value)
-    except ValueError:
-        raise _Refused(allowed) from None
-    if not 0 < number <= 1:  # NaN fails this too
-        raise _Refused(allowed)
-    return number
+_timeout = _number_where(lambda n: math.isfinite(n) and n > 0, "is not a number of seconds above 0")
+_threshold = _number_where(
+    lambda n: 0 < n <= 1, "is not a number above 0 and at most 1 (a similarity, e.g. 0.85)"
+)
 
 
 def _one_of(choice: Any) -> Callable[[Any], Any]:

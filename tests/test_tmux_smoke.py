@@ -233,6 +233,30 @@ def gated(tmp_path: Path) -> tuple[dict[str, str], Path]:
     return {"PYTHONPATH": str(shim.parent), "TEXTUAL_GATE": str(fifo)}, fifo
 
 
+def start_gated(
+    tmux: Tmux,
+    fake_ollama: FakeOllama,
+    tmp_path: Path,
+    gated: tuple[dict[str, str], Path],
+    *,
+    then: str,
+) -> tuple[Path, Path]:
+    """One listed session ("Quiet offices", its summary kept as after any listing), and
+    `brainstorm` started behind the Textual gate; after it, the shell runs ``then`` and saves
+    `stty -a`. Returns the gate and where the terminal's modes will be."""
+    store = SessionStore(tmp_path / "sessions")
+    with store.create("Quiet offices", default_model=MODEL):
+        pass
+    store.summaries()
+    env, gate = gated
+    modes = tmp_path / "modes.txt"
+    tmux.start(
+        f"sh -c '{BRAINSTORM}; {then}stty -a > {modes}; sleep 60'",
+        {**app_env(fake_ollama, tmp_path), **env},
+    )
+    return gate, modes
+
+
 def test_the_session_list_shows_before_textual_loads_and_keys_wait_for_it(
     tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path, gated: tuple[dict[str, str], Path]
 ) -> None:
@@ -240,16 +264,7 @@ def test_the_session_list_shows_before_textual_loads_and_keys_wait_for_it(
     imported; a key pressed then is not lost but answered once the app is up; and the
     terminal is given back with echo and line editing on."""
     fake_ollama.add_model(MODEL, reply=REPLY)
-    store = SessionStore(tmp_path / "sessions")
-    with store.create("Quiet offices", default_model=MODEL):
-        pass
-    store.summaries()  # kept beside the log, as after any listing
-    env, gate = gated
-    modes = tmp_path / "modes.txt"
-    tmux.start(
-        f"sh -c '{BRAINSTORM}; stty -a > {modes}; sleep 60'",
-        {**app_env(fake_ollama, tmp_path), **env},
-    )
+    gate, modes = start_gated(tmux, fake_ollama, tmp_path, gated, then="")
     screen_shows = screen_waiter(tmux)
     screen_shows("Quiet offices", f"Connecting to Ollama at {fake_ollama.url}")
     assert "New session" not in tmux.screen()  # the footer's keys are Textual's to draw
@@ -265,16 +280,7 @@ def test_the_session_list_shows_before_textual_loads_and_keys_wait_for_it(
 def test_a_broken_install_takes_the_first_frame_down_and_says_so(
     tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path, gated: tuple[dict[str, str], Path]
 ) -> None:
-    store = SessionStore(tmp_path / "sessions")
-    with store.create("Quiet offices", default_model=MODEL):
-        pass
-    store.summaries()
-    env, gate = gated
-    modes = tmp_path / "modes.txt"
-    tmux.start(
-        f"sh -c '{BRAINSTORM}; echo exit=$?; stty -a > {modes}; sleep 60'",
-        {**app_env(fake_ollama, tmp_path), **env},
-    )
+    gate, modes = start_gated(tmux, fake_ollama, tmp_path, gated, then="echo exit=$?; ")
     screen_shows = screen_waiter(tmux)
     screen_shows("Quiet offices")
     gate.write_text("broken\n")
