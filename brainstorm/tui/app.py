@@ -49,12 +49,6 @@ LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
 
-def _initial_where(settings: Settings) -> str:
-    from brainstorm.llm import server_location
-
-    return server_location(settings)  # never with the credentials a host URL may carry
-
-
 def _client_module(settings: Settings) -> str:
     if settings.backend == "openai":
         return "brainstorm.llm.openai_compat"
@@ -252,13 +246,13 @@ class BrainstormApp(App[None]):
 
     def _host_tried(self) -> str:
         if self.settings.backend in ("embedded", "openai") or len(self.settings.hosts) > 1:
-            return _initial_where(self.settings)
+            return initial_state(self.settings).where
         try:
             from brainstorm.llm.ollama import resolve_host
 
             return resolve_host(self.settings.host)
         except ValueError:
-            return _initial_where(self.settings)
+            return initial_state(self.settings).where
 
     def follow_backend_state(
         self, owner: DOMNode, callback: Callable[[BackendState], None]

@@ -4,6 +4,7 @@ sessions people have — or it is not drawn at all."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,7 @@ def test_hostile_topics_are_shown_as_escapes_never_sent_to_the_terminal(tmp_path
 @pytest.mark.parametrize(
     ("case", "why"),
     [
+        ("control", ""),  # the same sessions and settings, nothing in the way: drawn
         ("no sessions", "nothing to list: Textual's empty list says how to start"),
         ("unreadable", "the screen adds a repair notice"),
         ("other theme", "no palette known for it"),
@@ -143,7 +145,8 @@ def test_not_drawn_when_it_could_differ(tmp_path: Path, case: str, why: str) -> 
     )
     summaries = store.summaries()
     size = (30, 6) if case == "tiny" else (80, 24)
-    assert render(settings, summaries, *size) is None, why
+    frame = render(settings, summaries, *size)
+    assert (frame is not None) if case == "control" else (frame is None), why
 
 
 def test_only_whole_summaries_are_drawn_before_textual(tmp_path: Path) -> None:
@@ -179,8 +182,15 @@ def test_colours_are_written_only_as_rich_would(environ: dict[str, str], expecte
     assert colour_system(environ) == expected
 
 
-def test_nothing_is_drawn_without_a_terminal(tmp_path: Path) -> None:
+def test_nothing_is_drawn_without_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = SessionStore(tmp_path / "sessions")
     seed(store, TOPIC_SETS["few"])
-    # pytest's standard input is not a terminal: the app is left to draw (or not) alone.
+    # Colours it could write, so only the missing terminal stands in the way: pytest's
+    # standard input is not one (CI's neither), and the app is left to draw alone.
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for name in ("NO_COLOR", "TEXTUAL_COLOR_SYSTEM", "TEXTUAL_FILTERS"):
+        monkeypatch.delenv(name, raising=False)
+    assert not sys.stdin.isatty()
     assert paint(Settings(sessions_dir=store.root)) is None
