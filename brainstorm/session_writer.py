@@ -156,9 +156,11 @@ class SessionWriter:
                 os.close(self._fd)
                 self._fd = None
         if self._lock_fd is not None:
-            self._keep_summary()
-            release_lock(self._lock_fd)
-            self._lock_fd = None
+            try:
+                self._keep_summary()
+            finally:  # a derived file never keeps the session locked
+                release_lock(self._lock_fd)
+                self._lock_fd = None
 
     def _keep_summary(self) -> None:
         """The list's summary, from the state this writer kept current: the next listing (and
